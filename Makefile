@@ -1,0 +1,42 @@
+# ossimg: `make demo` runs the main job on the embedded OSS emulator; `make test` runs the tests.
+# Both create .venv themselves. Only python3 (>= 3.10) with venv is needed on the machine.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint bench invoke emulator schema clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install ossimg with its local and dev extras
+
+demo: $(STAMP) ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
+	$(BIN)/ossimg demo --out $(OUT)
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff, mypy --strict, import contracts
+	$(BIN)/ruff check shared local functions tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a fresh emulator
+	$(BIN)/ossimg demo --out $(OUT) --event $(EVENT)
+
+emulator: $(STAMP) ## serve the OSS emulator in the foreground (DATA=dir PORT=n)
+	$(BIN)/ossimg emulator --data $${DATA:-.emulator-data} --port $${PORT:-9000}
+
+clean: ## remove .venv and outputs
+	rm -rf $(VENV) out

@@ -1,0 +1,1 @@
+"""The local cloud for ossimg: OSS emulator, FC runner, CLI. Never deployed."""

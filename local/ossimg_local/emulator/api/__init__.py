@@ -1,0 +1,1 @@
+"""Request functions: parse an OSS request, call the store or engine, render the response."""

@@ -1,0 +1,67 @@
+"""Bucket API: create, delete, info, location, ACL."""
+
+from __future__ import annotations
+
+import re
+
+from .. import errors
+from ..backend import Backend
+from ..wire import Request, Response, iso_date, xml_response, xml_text_response
+from .common import owner
+
+
+def create_bucket(backend: Backend, request: Request) -> Response:
+    """PUT /bucket/ with optional ``x-oss-acl`` and a CreateBucketConfiguration body."""
+    body = request.read_body().decode("utf-8", "replace")
+    match = re.search(r"<StorageClass>\s*([A-Za-z]+)\s*</StorageClass>", body)
+    backend.store.create_bucket(
+        request.bucket,
+        acl=request.headers.get("x-oss-acl", "private"),
+        storage_class=match.group(1) if match else "Standard",
+    )
+    return Response(200, {"Location": f"/{request.bucket}"})
+
+
+def delete_bucket(backend: Backend, request: Request) -> Response:
+    """DELETE /bucket/ - only an empty bucket."""
+    backend.store.delete_bucket(request.bucket)
+    return Response(204)
+
+
+def get_bucket_info(backend: Backend, request: Request) -> Response:
+    """GET /bucket/?bucketInfo."""
+    b = backend.store.get_bucket_info(request.bucket)
+    return xml_response("BucketInfo", [
+        ("Bucket", [
+            ("CreationDate", iso_date(b.created)),
+            ("ExtranetEndpoint", f"oss-{b.region}.aliyuncs.com"),
+            ("IntranetEndpoint", f"oss-{b.region}-internal.aliyuncs.com"),
+            ("Location", f"oss-{b.region}"),
+            ("Name", b.name),
+            ("Region", b.region),
+            ("StorageClass", b.storage_class),
+            ("Owner", owner()),
+            ("AccessControlList", [("Grant", b.acl)]),
+        ])
+    ])  # fmt: skip
+
+
+def get_bucket_location(backend: Backend, request: Request) -> Response:
+    """GET /bucket/?location."""
+    bucket = backend.store.get_bucket_info(request.bucket)
+    return xml_text_response("LocationConstraint", f"oss-{bucket.region}")
+
+
+def get_bucket_acl(backend: Backend, request: Request) -> Response:
+    """GET /bucket/?acl."""
+    bucket = backend.store.get_bucket_info(request.bucket)
+    return xml_response("AccessControlPolicy", [("Owner", owner()), ("AccessControlList", [("Grant", bucket.acl)])])
+
+
+def put_bucket_acl(backend: Backend, request: Request) -> Response:
+    """PUT /bucket/?acl with ``x-oss-acl``."""
+    acl = request.headers.get("x-oss-acl")
+    if acl is None:
+        raise errors.MissingArgument("Missing x-oss-acl header.", ArgumentName="x-oss-acl")
+    backend.store.put_bucket_acl(request.bucket, acl)
+    return Response(200)

@@ -1,0 +1,104 @@
+"""IMG over HTTP: ``GET ?x-oss-process=…`` returns pixels; ``POST ?x-oss-process`` with
+``…|sys/saveas,o_,b_`` stores them (oss-img-spec §1.1, §5)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote_plus
+
+from ossimg.errors import OpError
+from ossimg.img.chain import decode_b64url, parse
+from ossimg.img.ops import Op
+
+from .. import errors
+from ..backend import Backend
+from ..disk import read_chunks
+from ..engine import Output, process
+from ..engine.codecs import MAX_SOURCE_BYTES
+from ..model import NewObject, valid_object_key
+from ..wire import Request, Response
+
+BODY_PREFIX = "x-oss-process="
+
+
+def get_processed(backend: Backend, request: Request) -> Response:
+    """GET /bucket/key?x-oss-process=image/…: the processed image (or info JSON) in the body."""
+    output = _run(backend, request.bucket, request.key, request.query["x-oss-process"])
+    return Response(200, {"Content-Type": output.content_type}, output.body)
+
+
+def process_object(backend: Backend, request: Request) -> Response:
+    """POST /bucket/key?x-oss-process: run the chain and save the result where saveas says."""
+    chain, target_key, target_bucket = _parse_body(request.read_body())
+    source_bucket = backend.store.get_bucket_info(request.bucket)
+    bucket = target_bucket or request.bucket
+    target = backend.store.get_bucket_info(bucket)
+    if target.region != source_bucket.region:
+        raise errors.InvalidArgument(
+            f"sys/saveas cannot write to bucket {bucket} in {target.region}: "
+            f"the source bucket is in {source_bucket.region}, and saveas stays in one region.",
+            ArgumentName="b", ArgumentValue=bucket,
+        )  # fmt: skip
+    output = _run(backend, request.bucket, request.key, chain)
+    saved = backend.store.put_object(bucket, target_key, [output.body], NewObject(content_type=output.content_type))
+    reply: dict[str, object] = {"fileSize": saved.size, "object": target_key, "status": "OK"}
+    if target_bucket:
+        reply = {"bucket": target_bucket, **reply}
+    body = json.dumps(reply, ensure_ascii=False).encode("utf-8")
+    return Response(200, {"Content-Type": "application/json"}, body)
+
+
+def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
+    ops = _parse_chain(process_text)
+    try:
+        info = backend.store.head_object(bucket, key)
+    except errors.NoSuchKey:
+        raise errors.NoSuchKey(Key=key, ec="0040-00000024") from None
+    if info.size > MAX_SOURCE_BYTES:
+        raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
+    data = b"".join(read_chunks(backend.store.object_path(info)))
+    return process(data, ops)
+
+
+def _parse_chain(text: str) -> list[Op]:
+    if not text.startswith("image/"):
+        raise errors.InvalidArgument(
+            f"Unsupported process {text[:64]!r}: expected image/….", ArgumentName="x-oss-process"
+        )
+    try:
+        return parse(text, strict=False)
+    except OpError as exc:
+        raise errors.InvalidArgument(exc.message, ec=exc.ec, ArgumentName=exc.param or exc.op) from None
+
+
+def _parse_body(body: bytes) -> tuple[str, str, str | None]:
+    """``(chain, target key, target bucket or None)`` from ``x-oss-process=<chain>|sys/saveas,…``."""
+    text = body.decode("utf-8", "replace").strip()
+    if not text.startswith(BODY_PREFIX):
+        raise errors.InvalidArgument("The body must be x-oss-process=<process>.", ArgumentName="x-oss-process")
+    text = text[len(BODY_PREFIX) :]
+    if "%" in text:  # ali-oss form-encodes the body; oss2 sends it raw (oss-img-spec §1.1)
+        text = unquote_plus(text)
+    chain, _, suffix = text.partition("|")
+    if not suffix.startswith("sys/saveas,"):
+        raise errors.InvalidArgument(
+            "POST x-oss-process needs |sys/saveas,o_<key>[,b_<bucket>] to say where to save.",
+            ArgumentName="sys/saveas",
+        )
+    params = dict(p.partition("_")[::2] for p in suffix[len("sys/saveas,") :].split(",") if p)
+    if "o" not in params:
+        raise errors.InvalidArgument("sys/saveas needs o_<URL-safe base64 key>.", ArgumentName="o")
+    key = _decode(params["o"], "o")
+    bucket = _decode(params["b"], "b") if "b" in params else None
+    if not valid_object_key(key):
+        raise errors.InvalidObjectName(f"The saveas object name {key!r} is not valid.", Key=key)
+    return chain, key, bucket
+
+
+def _decode(value: str, name: str) -> str:
+    try:
+        return decode_b64url(value)
+    except ValueError:
+        raise errors.InvalidArgument(
+            f"Input is not base64 decoding: {name}_{value}.", ArgumentName=name, ArgumentValue=value
+        ) from None

@@ -1,0 +1,274 @@
+"""Who sent a request: V1 and V4 signatures in headers or presigned URLs, STS tokens, clock skew.
+
+The algorithms are OSS's (see the oss2 SDK's ``auth.py``); a request is either signed by a known
+key, or anonymous, which the ACL check after it may still allow.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from . import errors
+from .wire import Request, parse_http_date
+
+MAX_SKEW_SECONDS = 15 * 60
+
+# Query names that take part in a V1 signature (oss2 ``ProviderAuth._subresource_key_set``).
+V1_SUBRESOURCES = frozenset("""
+response-content-type response-content-language response-cache-control logging response-content-encoding
+acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires
+response-content-disposition cors lifecycle restore qos referer stat bucketInfo append position
+security-token live comp status vod startTime endTime x-oss-process symlink callback callback-var tagging
+encryption versions versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
+x-oss-request-payer sequential inventory inventoryId continuation-token worm wormId wormExtend replication
+replicationLocation replicationProgress transferAcceleration cname metaQuery x-oss-ac-source-ip
+x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-ac-forward-allow resourceGroup style styleName
+x-oss-async-process regionList x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig
+redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint
+accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester
+resourcePoolInfo resourcePool resourcePoolBuckets
+""".split())
+V4_ALGORITHM = "OSS4-HMAC-SHA256"
+V4_DEFAULT_SIGNED = ("content-type", "content-md5")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An access key; STS keys also carry a token and an expiry."""
+
+    access_key_id: str
+    access_key_secret: str
+    security_token: str | None = None
+    expires_at: float | None = None
+
+
+class Keyring:
+    """The account's permanent key plus the STS keys issued so far."""
+
+    def __init__(self, access_key_id: str, access_key_secret: str) -> None:
+        self.root = Credential(access_key_id, access_key_secret)
+        self._keys = {access_key_id: self.root}
+        self._lock = threading.Lock()
+
+    def issue_sts(self, ttl_seconds: float = 3600) -> Credential:
+        """Mint a temporary key as STS AssumeRole would (full access to this account)."""
+        cred = Credential(
+            "STS." + secrets.token_hex(10),
+            secrets.token_urlsafe(24),
+            secrets.token_urlsafe(48),
+            time.time() + ttl_seconds,
+        )
+        with self._lock:
+            self._keys[cred.access_key_id] = cred
+        return cred
+
+    def find(self, access_key_id: str) -> Credential:
+        """The credential for ``access_key_id``. Raises InvalidAccessKeyId."""
+        try:
+            return self._keys[access_key_id]
+        except KeyError:
+            raise errors.InvalidAccessKeyId(OSSAccessKeyId=access_key_id) from None
+
+
+def authenticate(request: Request, keyring: Keyring, now: float | None = None) -> Credential | None:
+    """The credential that signed ``request``, or None if it is anonymous.
+
+    Raises SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed, AccessDenied (expired URL),
+    InvalidSecurityToken, SecurityTokenExpired.
+    """
+    now = time.time() if now is None else now
+    authorization = request.headers.get("authorization", "")
+    query = request.query
+    if authorization.startswith("OSS "):
+        return _verify_v1_header(request, keyring, authorization, now)
+    if authorization.startswith(V4_ALGORITHM):
+        return _verify_v4(request, keyring, _parse_v4_header(authorization), now, presigned=False)
+    if "Signature" in query and "OSSAccessKeyId" in query:
+        return _verify_v1_url(request, keyring, now)
+    if query.get("x-oss-signature-version") == V4_ALGORITHM:
+        fields = {
+            "Credential": query.get("x-oss-credential", ""),
+            "Signature": query.get("x-oss-signature", ""),
+            "AdditionalHeaders": query.get("x-oss-additional-headers", ""),
+        }
+        return _verify_v4(request, keyring, fields, now, presigned=True)
+    if authorization:
+        raise errors.InvalidArgument("Authorization header is invalid.", ArgumentName="Authorization")
+    return None
+
+
+# -- V1 ---------------------------------------------------------------------------------------
+
+
+def v1_string_to_sign(request: Request, date: str) -> str:
+    """VERB, Content-MD5, Content-Type, Date, x-oss-* headers, then the resource."""
+    oss_headers = sorted((k, v) for k, v in request.headers.items() if k.startswith("x-oss-"))
+    return "\n".join(
+        [
+            request.method,
+            request.headers.get("content-md5", ""),
+            request.headers.get("content-type", ""),
+            date,
+            "".join(f"{k}:{v}\n" for k, v in oss_headers) + v1_resource(request),
+        ]
+    )
+
+
+def v1_resource(request: Request) -> str:
+    """``/bucket/key?sub&sub=value`` with raw values, sub-resources sorted by name."""
+    if not request.bucket:
+        path = "/"
+    else:
+        path = f"/{request.bucket}/{request.key}"
+    subs = sorted((k, v) for k, v in request.query.items() if k in V1_SUBRESOURCES)
+    if not subs:
+        return path
+    return path + "?" + "&".join(f"{k}={v}" if v else k for k, v in subs)
+
+
+def _sign_v1(secret: str, string_to_sign: str) -> str:
+    mac = hmac.new(secret.encode(), string_to_sign.encode("utf-8", "surrogateescape"), hashlib.sha1)
+    return base64.b64encode(mac.digest()).decode()
+
+
+def _verify_v1_header(request: Request, keyring: Keyring, authorization: str, now: float) -> Credential:
+    access_key_id, _, signature = authorization[4:].rpartition(":")
+    cred = keyring.find(access_key_id.strip())
+    date = request.headers.get("x-oss-date") or request.headers.get("date", "")
+    sent = parse_http_date(date)
+    if sent is None or abs(now - sent) > MAX_SKEW_SECONDS:
+        raise errors.RequestTimeTooSkewed(RequestTime=date, ServerTime=time.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
+    token = request.headers.get("x-oss-security-token") or request.headers.get("security-token")
+    _check_token(cred, token, now)
+    _compare(cred, signature, v1_string_to_sign(request, date), _sign_v1)
+    return cred
+
+
+def _verify_v1_url(request: Request, keyring: Keyring, now: float) -> Credential:
+    query = request.query
+    cred = keyring.find(query["OSSAccessKeyId"])
+    expires = query.get("Expires", "")
+    if not expires.isdigit():
+        raise errors.AccessDenied("Invalid Expires argument.", Expires=expires)
+    if int(expires) < now:
+        raise errors.AccessDenied("Request has expired.", Expires=expires)
+    _check_token(cred, query.get("security-token"), now)
+    _compare(cred, query["Signature"], v1_string_to_sign(request, expires), _sign_v1)
+    return cred
+
+
+# -- V4 ---------------------------------------------------------------------------------------
+
+
+def _parse_v4_header(authorization: str) -> dict[str, str]:
+    fields = {}
+    for item in authorization[len(V4_ALGORITHM) :].split(","):
+        name, _, value = item.strip().partition("=")
+        fields[name] = value
+    return fields
+
+
+def v4_uri_encode(text: str, keep_slash: bool) -> str:
+    """Percent-encode all but ``A-Z a-z 0-9 _ - ~ .`` (and ``/`` when asked)."""
+    return quote(text.encode("utf-8", "surrogateescape"), safe="/-_.~" if keep_slash else "-_.~")
+
+
+def v4_canonical_request(request: Request, additional: list[str], presigned: bool) -> str:
+    """The canonical request OSS hashes into a V4 signature."""
+    path = f"/{request.bucket}/{request.key}" if request.bucket else "/"
+    params = sorted(
+        (v4_uri_encode(k, False), v4_uri_encode(v, False))
+        for k, v in request.query.items()
+        if not (presigned and k == "x-oss-signature")
+    )
+    signed = {"x-oss-content-sha256"} if not presigned else set()
+    headers = sorted(
+        (k, v)
+        for k, v in request.headers.items()
+        if k.startswith("x-oss-") or k in V4_DEFAULT_SIGNED or k in additional or k in signed
+    )
+    payload = request.headers.get("x-oss-content-sha256", "UNSIGNED-PAYLOAD")
+    return "\n".join(
+        [
+            request.method,
+            v4_uri_encode(path, True),
+            "&".join(f"{k}={v}" if v else k for k, v in params),
+            "".join(f"{k}:{v}\n" for k, v in headers),
+            ";".join(sorted(additional)),
+            payload,
+        ]
+    )
+
+
+def _verify_v4(
+    request: Request, keyring: Keyring, fields: dict[str, str], now: float, *, presigned: bool
+) -> Credential:
+    access_key_id, _, scope = fields.get("Credential", "").partition("/")
+    date, region, product, terminator = (scope.split("/") + ["", "", "", ""])[:4]
+    if terminator != "aliyun_v4_request" or not region or not product:
+        raise errors.InvalidArgument("Invalid credential in Authorization.", ArgumentName="Credential")
+    cred = keyring.find(access_key_id)
+    stamp = request.query.get("x-oss-date") if presigned else request.headers.get("x-oss-date")
+    signed_at = _parse_v4_date(stamp or "")
+    if signed_at is None or stamp is None or stamp[:8] != date:
+        raise errors.AccessDenied("Invalid x-oss-date.", ArgumentValue=stamp or "")
+    if presigned:
+        expires = request.query.get("x-oss-expires", "")
+        if not expires.isdigit() or signed_at + int(expires) < now:
+            raise errors.AccessDenied("Request has expired.", Expires=expires)
+        token = request.query.get("x-oss-security-token")
+    else:
+        if abs(now - signed_at) > MAX_SKEW_SECONDS:
+            raise errors.RequestTimeTooSkewed(RequestTime=stamp)
+        token = request.headers.get("x-oss-security-token")
+    _check_token(cred, token, now)
+    additional = [h for h in fields.get("AdditionalHeaders", "").split(";") if h]
+    canonical = v4_canonical_request(request, additional, presigned)
+    string_to_sign = "\n".join(
+        [V4_ALGORITHM, stamp, scope, hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()]
+    )
+
+    def sign(secret: str, text: str) -> str:
+        key = ("aliyun_v4" + secret).encode()
+        for part in (date, region, product, "aliyun_v4_request"):
+            key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+    _compare(cred, fields.get("Signature", ""), string_to_sign, sign)
+    return cred
+
+
+def _parse_v4_date(stamp: str) -> float | None:
+    try:
+        return float(calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ")))
+    except ValueError:
+        return None
+
+
+# -- shared -----------------------------------------------------------------------------------
+
+
+def _check_token(cred: Credential, token: str | None, now: float) -> None:
+    if cred.security_token is None:
+        return
+    if token != cred.security_token:
+        raise errors.InvalidSecurityToken()
+    if cred.expires_at is not None and cred.expires_at < now:
+        raise errors.SecurityTokenExpired()
+
+
+def _compare(cred: Credential, provided: str, string_to_sign: str, sign: object) -> None:
+    assert callable(sign)
+    expected = sign(cred.access_key_secret, string_to_sign)
+    if not hmac.compare_digest(str(expected), provided.strip()):
+        raise errors.SignatureDoesNotMatch(
+            StringToSign=string_to_sign, SignatureProvided=provided, OSSAccessKeyId=cred.access_key_id
+        )

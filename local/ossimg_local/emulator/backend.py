@@ -1,0 +1,38 @@
+"""Everything the API functions work on: the store, multipart uploads, keys, settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .auth import Keyring
+from .multipart import Multipart
+from .store import Store
+
+OWNER_ID = "1234567890123456"
+
+
+@dataclass
+class Backend:
+    """One emulated OSS account in one region."""
+
+    store: Store
+    keyring: Keyring
+    multipart: Multipart = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.multipart = Multipart(self.store)
+
+    @classmethod
+    def open(
+        cls, data_dir: Path, access_key_id: str, access_key_secret: str, *, region: str = "cn-hangzhou",
+        durable: bool = True,
+    ) -> Backend:
+        """A backend over ``data_dir``, recovering whatever an earlier run left there."""
+        store = Store(data_dir, region=region, durable=durable)
+        return cls(store, Keyring(access_key_id, access_key_secret))
+
+    @property
+    def region(self) -> str:
+        """The region buckets are created in."""
+        return self.store.region

@@ -1,0 +1,46 @@
+"""Checksums OSS reports: CRC-64/ECMA (``x-oss-hash-crc64ecma``) and MD5 ETags."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import crcmod
+
+# CRC-64/ECMA-182 as OSS computes it (reflected, all-ones xorout); crc64(b"") == 0.
+_crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
+
+
+def crc64(data: bytes, crc: int = 0) -> int:
+    """CRC-64/ECMA of ``data``, continuing from ``crc``."""
+    return int(_crc64(data, crc))
+
+
+class Digest:
+    """Running MD5 + CRC-64 of a byte stream, fed chunk by chunk."""
+
+    def __init__(self) -> None:
+        self._md5 = hashlib.md5()  # noqa: S324 - OSS ETags are MD5 by definition
+        self.crc = 0
+        self.size = 0
+
+    def update(self, chunk: bytes) -> None:
+        """Add ``chunk`` to the digests."""
+        self._md5.update(chunk)
+        self.crc = crc64(chunk, self.crc)
+        self.size += len(chunk)
+
+    @property
+    def etag(self) -> str:
+        """Upper-case hex MD5, as OSS shows it in ETags."""
+        return self._md5.hexdigest().upper()
+
+    @property
+    def content_md5(self) -> str:
+        """Base64 MD5, as in the Content-MD5 header."""
+        return base64.b64encode(self._md5.digest()).decode()
+
+    @property
+    def md5_bytes(self) -> bytes:
+        """The raw 16-byte MD5."""
+        return self._md5.digest()

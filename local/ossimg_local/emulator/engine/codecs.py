@@ -1,0 +1,127 @@
+"""Decode with shrink-on-load, encode per format and quality; the only module that opens files.
+
+Pillow sits behind these few functions so the engine could move to pyvips without touching steps.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from .. import errors
+
+# Formats Pillow names -> OSS names, and back.
+OSS_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff", "MPO": "jpg"}
+PIL_FORMAT = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF", "tiff": "TIFF"}
+MIME = {
+    "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp",
+    "gif": "image/gif", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
+}  # fmt: skip
+ALPHA_FORMATS = ("png", "webp", "gif", "tiff", "bmp")
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+MAX_SOURCE_SIDE = 30000
+MAX_SOURCE_PIXELS = 250_000_000
+DEFAULT_QUALITY = 85  # OSS's default encoder quality is unpublished (oss-img-spec §7)
+
+# Our own limits (above) decide what is too large; Pillow's bomb guard must not fire first.
+Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS + 1
+
+_STD_LUMA = (
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
+    14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+)  # fmt: skip
+
+
+@dataclass
+class Source:
+    """A decoded-on-demand source image and what OSS reports about it."""
+
+    image: Image.Image
+    format: str
+    file_size: int
+    quality: int | None
+
+
+def open_source(data: bytes) -> Source:
+    """Read the header only; raises BadRequest for non-images, ImageTooLarge past OSS's limits."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
+    try:
+        image = Image.open(io.BytesIO(data))
+    except (OSError, SyntaxError, ValueError):
+        raise errors.BadRequest("This image format is not supported.", ec="0040-00000005") from None
+    fmt = OSS_FORMAT.get(image.format or "")
+    if fmt is None:
+        raise errors.BadRequest("This image format is not supported.", ec="0040-00000005")
+    width, height = image.size
+    if max(width, height) > MAX_SOURCE_SIDE:
+        raise errors.ImageTooLarge("Image width or height exceeds 30000 pixels.", ec="0040-00000009")
+    if width * height * getattr(image, "n_frames", 1) > MAX_SOURCE_PIXELS:
+        raise errors.ImageTooLarge("Image exceeds 250000000 pixels.", ec="0040-00000012")
+    return Source(image, fmt, len(data), jpeg_quality(image) if fmt == "jpg" else None)
+
+
+def oriented_size(source: Source) -> tuple[int, int]:
+    """The size after EXIF orientation, without decoding pixels."""
+    width, height = source.image.size
+    orientation = source.image.getexif().get(0x0112, 1)
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+
+
+def decode(source: Source, target: tuple[int, int] | None) -> Image.Image:
+    """Pixels, oriented per EXIF; JPEGs decode directly at the smallest scale >= ``target``."""
+    image = source.image
+    if target is not None and source.format == "jpg":
+        orientation = image.getexif().get(0x0112, 1)
+        draft = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
+        image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", draft)
+    image.load()
+    oriented = ImageOps.exif_transpose(image)
+    return oriented if oriented is not None else image
+
+
+def jpeg_quality(image: Image.Image) -> int | None:
+    """Estimate a JPEG's libjpeg quality from its luminance quantization table."""
+    tables = getattr(image, "quantization", None)
+    if not tables or 0 not in tables:
+        return None
+    luma = list(tables[0])
+    best, best_err = None, float("inf")
+    for quality in range(1, 101):
+        scale = 5000 / quality if quality < 50 else 200 - 2 * quality
+        table = [min(255, max(1, (v * scale + 50) // 100)) for v in _STD_LUMA]
+        err = sum(abs(a - b) for a, b in zip(sorted(table), sorted(luma)))
+        if err < best_err:
+            best, best_err = quality, err
+    return best
+
+
+def encode(image: Image.Image, fmt: str, *, quality: int, progressive: bool = False) -> bytes:
+    """Bytes of ``image`` in OSS format ``fmt``; JPEG flattens transparency onto white (§3.9)."""
+    out = io.BytesIO()
+    if fmt == "jpg":
+        flat = flatten(image) if image.mode != "L" else image
+        flat.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive)
+    elif fmt == "webp":
+        image.save(out, "WEBP", quality=quality, method=4)
+    elif fmt == "gif":
+        image.save(out, "GIF")
+    elif fmt in PIL_FORMAT:
+        image.save(out, PIL_FORMAT[fmt])
+    else:
+        raise errors.BadRequest(f"Format {fmt} is not supported by this emulator.", ec="0040-00000206")
+    return out.getvalue()
+
+
+def flatten(image: Image.Image, color: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """RGB with any transparency composed over ``color``."""
+    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGB", rgba.size, color)
+        canvas.paste(rgba, mask=rgba.getchannel("A"))
+        return canvas
+    return image.convert("RGB") if image.mode != "RGB" else image

@@ -1,0 +1,20 @@
+"""``format``, ``quality``: settings for the encoder; no pixel moves here."""
+
+from __future__ import annotations
+
+from ossimg.img.ops import Format, Quality
+
+from ..canvas import Canvas
+
+
+def apply_format(canvas: Canvas, op: Format) -> None:
+    """Choose the output format; ``gif`` keeps only GIF sources GIF (oss-img-spec §3.9)."""
+    if op.value == "gif" and canvas.source.format != "gif":
+        return
+    canvas.format = op.value
+
+
+def apply_quality(canvas: Canvas, op: Quality) -> None:
+    """Record q (relative) and Q (absolute); Q wins when both are set."""
+    canvas.relative_quality = op.q
+    canvas.absolute_quality = op.Q

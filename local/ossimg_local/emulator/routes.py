@@ -1,0 +1,89 @@
+"""The routing table: (method, level, sub-resource) -> API function, and who may call it unsigned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import errors
+from .api import bucket, listing, multipart, object, process, service
+from .backend import Backend
+from .wire import Request, Response
+
+Handler = Callable[[Backend, Request], Response]
+RouteKey = tuple[str, str, str | None]
+
+# The first of these present in the query picks the route, in this order.
+SUBRESOURCES = ("uploadId", "uploads", "acl", "delete", "x-oss-process", "objectMeta", "bucketInfo", "location")
+
+ROUTES: dict[RouteKey, Handler] = {
+    ("GET", "service", None): service.list_buckets,
+    ("PUT", "bucket", None): bucket.create_bucket,
+    ("DELETE", "bucket", None): bucket.delete_bucket,
+    ("GET", "bucket", None): listing.list_objects,
+    ("GET", "bucket", "acl"): bucket.get_bucket_acl,
+    ("PUT", "bucket", "acl"): bucket.put_bucket_acl,
+    ("GET", "bucket", "bucketInfo"): bucket.get_bucket_info,
+    ("GET", "bucket", "location"): bucket.get_bucket_location,
+    ("POST", "bucket", "delete"): object.delete_objects,
+    ("GET", "bucket", "uploads"): multipart.list_multipart_uploads,
+    ("PUT", "object", None): object.put_object,
+    ("GET", "object", None): object.get_object,
+    ("HEAD", "object", None): object.head_object,
+    ("HEAD", "object", "objectMeta"): object.get_object_meta,
+    ("GET", "object", "objectMeta"): object.get_object_meta,
+    ("DELETE", "object", None): object.delete_object,
+    ("GET", "object", "acl"): object.get_object_acl,
+    ("PUT", "object", "acl"): object.put_object_acl,
+    ("POST", "object", "uploads"): multipart.initiate_multipart_upload,
+    ("PUT", "object", "uploadId"): multipart.upload_part,
+    ("POST", "object", "uploadId"): multipart.complete_multipart_upload,
+    ("DELETE", "object", "uploadId"): multipart.abort_multipart_upload,
+    ("GET", "object", "uploadId"): multipart.list_parts,
+    ("GET", "object", "x-oss-process"): process.get_processed,
+    ("POST", "object", "x-oss-process"): process.process_object,
+}
+
+# What an anonymous caller may do when the ACL is public-read (reads) or public-read-write (writes).
+ANONYMOUS_READS = {
+    ("GET", "bucket", None), ("GET", "object", None), ("HEAD", "object", None),
+    ("HEAD", "object", "objectMeta"), ("GET", "object", "objectMeta"), ("GET", "object", "x-oss-process"),
+}  # fmt: skip
+ANONYMOUS_WRITES = {
+    ("PUT", "object", None), ("DELETE", "object", None), ("POST", "object", "uploads"),
+    ("PUT", "object", "uploadId"), ("POST", "object", "uploadId"), ("DELETE", "object", "uploadId"),
+}  # fmt: skip
+
+
+def route_key(request: Request) -> RouteKey:
+    """Where a request goes: its method, level (service/bucket/object) and sub-resource."""
+    level = "service" if not request.bucket else ("bucket" if not request.key else "object")
+    sub = next((s for s in SUBRESOURCES if s in request.query), None)
+    return request.method, level, sub
+
+
+def resolve(key: RouteKey) -> Handler:
+    """The API function for ``key``. Raises MethodNotAllowed or NotImplemented."""
+    handler = ROUTES.get(key)
+    if handler is not None:
+        return handler
+    if any(k[1:] == key[1:] for k in ROUTES):
+        raise errors.MethodNotAllowed(Method=key[0], ResourceType=key[1].title())
+    raise errors.NotImplementedByEmulator(f"The emulator does not implement {key[0]} {key[1]} ?{key[2] or ''}.")
+
+
+def check_anonymous(backend: Backend, request: Request, key: RouteKey) -> None:
+    """Allow an unsigned request only where the bucket or object ACL is public. Raises AccessDenied."""
+    if key[1] == "service":
+        raise errors.AccessDenied("AccessDenied: anonymous access to the service is not allowed.")
+    acl = backend.store.get_bucket_info(request.bucket).acl
+    if key[1] == "object":
+        try:
+            object_acl = backend.store.head_object(request.bucket, request.key).acl
+        except errors.NoSuchKey:
+            object_acl = "default"
+        acl = acl if object_acl == "default" else object_acl
+    if key in ANONYMOUS_READS and acl in ("public-read", "public-read-write"):
+        return
+    if key in ANONYMOUS_WRITES and acl == "public-read-write":
+        return
+    raise errors.AccessDenied(BucketName=request.bucket)

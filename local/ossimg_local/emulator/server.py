@@ -1,0 +1,98 @@
+"""The emulator as a WSGI app, served by waitress in a background thread (port 0 works)."""
+
+from __future__ import annotations
+
+import http
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import waitress.server
+from waitress import wasyncore
+
+from .auth import authenticate
+from .backend import Backend
+from .errors import OssError
+from .routes import check_anonymous, resolve, route_key
+from .wire import Response, error_response, parse_environ
+
+log = logging.getLogger("ossimg.emulator")
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class EmulatorApp:
+    """WSGI entry: parse, authenticate once, authorise, dispatch, render errors the OSS way."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request = parse_environ(environ)
+        try:
+            key = route_key(request)
+            handler = resolve(key)
+            if authenticate(request, self.backend.keyring) is None:
+                check_anonymous(self.backend, request, key)
+            response = handler(self.backend, request)
+        except OssError as error:
+            response = error_response(error, request)
+        except Exception:
+            log.exception("internal error on %s /%s/%s", request.method, request.bucket, request.key)
+            response = error_response(OssError(), request)
+        response.finish(request)
+        reason = http.HTTPStatus(response.status).phrase
+        start_response(f"{response.status} {reason}", list(response.headers.items()))
+        body = response.body
+        return [body] if isinstance(body, bytes) else body
+
+
+class EmulatorServer:
+    """A running emulator: ``start()``, ``endpoint``, ``stop()``; also a context manager."""
+
+    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        self.backend = backend
+        self._server: Any = waitress.server.create_server(
+            EmulatorApp(backend), host=host, port=port, threads=threads, ident="AliyunOSS",
+            channel_timeout=60, clear_untrusted_proxy_headers=True,
+        )  # fmt: skip
+        self._thread = threading.Thread(target=self._server.run, name="oss-emulator", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        """``http://host:port`` for oss2 (an IP endpoint makes oss2 use path style)."""
+        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+
+    def start(self) -> EmulatorServer:
+        """Serve in a daemon thread; the socket is already listening when this returns."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Close every connection and the listening socket, then join the serving thread."""
+        server = self._server
+        if self._thread.is_alive():
+            # Closing sockets must happen on the loop's own thread: the trigger runs it there.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            self._thread.join(timeout=10)
+        else:
+            wasyncore.close_all(server._map)
+        server.task_dispatcher.shutdown()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_forever(backend: Backend, host: str, port: int) -> None:
+    """Serve in the foreground until interrupted (the ``ossimg emulator`` command)."""
+    server = EmulatorServer(backend, host, port)
+    print(f"OSS emulator ready at {server.endpoint} (region {backend.region})", flush=True)
+    try:
+        server._server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

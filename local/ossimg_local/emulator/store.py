@@ -1,0 +1,289 @@
+"""Buckets and objects, persisted in a data directory; methods are named after OSS operations.
+
+Layout of the data directory::
+
+    buckets/<bucket>/bucket.json                    BucketInfo
+    buckets/<bucket>/objects/<sha256(key)>.json     ObjectInfo (points to a blob)
+    buckets/<bucket>/uploads/<upload id>/...        multipart uploads in progress (see multipart.py)
+    blobs/<xx>/<blob id>                            object bytes, written once, never modified
+    tmp/                                            writes in flight; emptied at start
+
+An object becomes visible when its metadata file is renamed into place, after its blob is durable,
+so a crash at any point leaves either the old object or the new one, never a mix. Blobs no metadata
+points to (a crash between the two renames) are swept at start.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import errors
+from .disk import Disk, read_json
+from .model import (
+    BUCKET_ACLS,
+    OBJECT_ACLS,
+    BucketInfo,
+    Listing,
+    NewObject,
+    ObjectInfo,
+    valid_bucket_name,
+    valid_object_key,
+)
+
+ObjectListener = Callable[[str, BucketInfo, ObjectInfo], None]
+
+
+class Store:
+    """All buckets of one emulated account, in one region by default."""
+
+    def __init__(self, root: Path, *, region: str = "cn-hangzhou", durable: bool = True) -> None:
+        self.root = root
+        self.region = region
+        self.disk = Disk(root, durable=durable)
+        self._lock = threading.RLock()
+        self._buckets: dict[str, BucketInfo] = {}
+        self._objects: dict[str, dict[str, ObjectInfo]] = {}
+        self._sorted_keys: dict[str, list[str]] = {}
+        self._listeners: list[ObjectListener] = []
+        self._load()
+
+    # -- start-up ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        self.disk.recover()
+        referenced: set[str] = set()
+        for bucket_doc in sorted((self.root / "buckets").glob("*/bucket.json")):
+            bucket = BucketInfo.from_doc(read_json(bucket_doc))
+            objects = {}
+            for meta_path in (bucket_doc.parent / "objects").glob("*.json"):
+                info = ObjectInfo.from_doc(read_json(meta_path))
+                objects[info.key] = info
+                referenced.add(info.blob)
+            self._buckets[bucket.name] = bucket
+            self._objects[bucket.name] = objects
+            self._sorted_keys[bucket.name] = sorted(objects)
+            referenced |= _upload_blobs(bucket_doc.parent / "uploads")
+        for blob in self.disk.blobs.glob("*/*"):
+            if blob.name not in referenced:
+                blob.unlink()
+
+    def subscribe(self, listener: ObjectListener) -> None:
+        """Call ``listener(event_name, bucket, object)`` after each object write or delete."""
+        self._listeners.append(listener)
+
+    def _emit(self, event: str, bucket: BucketInfo, info: ObjectInfo) -> None:
+        for listener in self._listeners:
+            listener(event, bucket, info)
+
+    # -- buckets ----------------------------------------------------------------------------
+
+    def bucket_dir(self, name: str) -> Path:
+        """Folder holding one bucket's metadata."""
+        return self.root / "buckets" / name
+
+    def create_bucket(
+        self, name: str, *, acl: str = "private", storage_class: str = "Standard", region: str | None = None
+    ) -> BucketInfo:
+        """PutBucket. Raises InvalidBucketName, BucketAlreadyExists, InvalidArgument."""
+        if not valid_bucket_name(name):
+            raise errors.InvalidBucketName(BucketName=name)
+        if acl not in BUCKET_ACLS:
+            raise errors.InvalidArgument(f"no such bucket access control exists: {acl}.")
+        with self._lock:
+            if name in self._buckets:
+                raise errors.BucketAlreadyExists(BucketName=name)
+            bucket = BucketInfo(name, time.time(), region or self.region, acl, storage_class)
+            self.disk.write_json(self.bucket_dir(name) / "bucket.json", bucket.to_doc())
+            self._buckets[name] = bucket
+            self._objects[name] = {}
+            self._sorted_keys[name] = []
+        return bucket
+
+    def get_bucket_info(self, name: str) -> BucketInfo:
+        """GetBucketInfo. Raises NoSuchBucket."""
+        try:
+            return self._buckets[name]
+        except KeyError:
+            raise errors.NoSuchBucket(BucketName=name) from None
+
+    def delete_bucket(self, name: str) -> None:
+        """DeleteBucket: only an empty bucket with no upload in progress goes. Raises BucketNotEmpty."""
+        with self._lock:
+            self.get_bucket_info(name)
+            if self._objects[name] or any((self.bucket_dir(name) / "uploads").glob("*/upload.json")):
+                raise errors.BucketNotEmpty(BucketName=name)
+            folder = self.bucket_dir(name)
+            # The bucket.json goes first so that a crash mid-delete leaves no half bucket behind.
+            (folder / "bucket.json").unlink()
+            for leftover in sorted(folder.rglob("*"), reverse=True):
+                leftover.rmdir() if leftover.is_dir() else leftover.unlink()
+            folder.rmdir()
+            del self._buckets[name], self._objects[name], self._sorted_keys[name]
+
+    def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> tuple[list[BucketInfo], bool]:
+        """ListBuckets: buckets after ``marker`` starting with ``prefix``; and whether more remain."""
+        names = sorted(n for n in self._buckets if n.startswith(prefix) and n > marker)
+        return [self._buckets[n] for n in names[:max_keys]], len(names) > max_keys
+
+    def put_bucket_acl(self, name: str, acl: str) -> None:
+        """PutBucketAcl. Raises NoSuchBucket, InvalidArgument."""
+        if acl not in BUCKET_ACLS:
+            raise errors.InvalidArgument(f"no such bucket access control exists: {acl}.")
+        with self._lock:
+            bucket = self.get_bucket_info(name)
+            updated = BucketInfo(bucket.name, bucket.created, bucket.region, acl, bucket.storage_class)
+            self.disk.write_json(self.bucket_dir(name) / "bucket.json", updated.to_doc())
+            self._buckets[name] = updated
+
+    # -- objects ----------------------------------------------------------------------------
+
+    def _meta_path(self, bucket: str, key: str) -> Path:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.bucket_dir(bucket) / "objects" / f"{digest}.json"
+
+    def head_object(self, bucket: str, key: str) -> ObjectInfo:
+        """HeadObject. Raises NoSuchBucket, NoSuchKey."""
+        self.get_bucket_info(bucket)
+        try:
+            return self._objects[bucket][key]
+        except KeyError:
+            raise errors.NoSuchKey(Key=key) from None
+
+    def object_path(self, info: ObjectInfo) -> Path:
+        """The file holding an object's bytes (immutable: safe to read without the lock)."""
+        return self.disk.blob_path(info.blob)
+
+    def put_object(
+        self, bucket: str, key: str, body: Iterable[bytes], new: NewObject, *, event: str = "PutObject"
+    ) -> ObjectInfo:
+        """PutObject: stream ``body`` to disk, then publish it. Raises InvalidDigest, FileAlreadyExists."""
+        self._check_writable(bucket, key, new)
+        blob, digest = self.disk.write_blob(body)
+        if new.content_md5 is not None and new.content_md5 != digest.content_md5:
+            self.disk.delete_blob(blob)
+            raise errors.InvalidDigest(Key=key)
+        info = ObjectInfo(
+            key=key, blob=blob, size=digest.size, etag=digest.etag, crc64=digest.crc,
+            last_modified=time.time(), content_type=new.content_type, content_md5=digest.content_md5,
+            acl=new.acl, user_meta=dict(new.user_meta), headers=dict(new.headers),
+        )  # fmt: skip
+        return self.commit_object(bucket, info, forbid_overwrite=new.forbid_overwrite, event=event)
+
+    def _check_writable(self, bucket: str, key: str, new: NewObject) -> None:
+        self.get_bucket_info(bucket)
+        if not valid_object_key(key):
+            raise errors.InvalidObjectName(Key=key)
+        if new.acl not in OBJECT_ACLS:
+            raise errors.InvalidArgument(f"no such object access control exists: {new.acl}.")
+        if new.forbid_overwrite and key in self._objects[bucket]:
+            raise errors.FileAlreadyExists(Key=key)
+
+    def commit_object(
+        self, bucket: str, info: ObjectInfo, *, forbid_overwrite: bool = False, event: str = "PutObject"
+    ) -> ObjectInfo:
+        """Make ``info`` (whose blob is already durable) the current version of its key."""
+        with self._lock:
+            try:
+                bucket_info = self.get_bucket_info(bucket)
+                if forbid_overwrite and info.key in self._objects[bucket]:
+                    raise errors.FileAlreadyExists(Key=info.key)
+            except errors.OssError:
+                self.disk.delete_blob(info.blob)
+                raise
+            self.disk.write_json(self._meta_path(bucket, info.key), info.to_doc())
+            old = self._objects[bucket].get(info.key)
+            self._objects[bucket][info.key] = info
+            if old is None:
+                bisect.insort(self._sorted_keys[bucket], info.key)
+            else:
+                self.disk.delete_blob(old.blob)
+        self._emit(f"ObjectCreated:{event}", bucket_info, info)
+        return info
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """DeleteObject: succeeds whether or not the key exists, as on OSS."""
+        with self._lock:
+            bucket_info = self.get_bucket_info(bucket)
+            old = self._objects[bucket].pop(key, None)
+            if old is None:
+                return
+            self._meta_path(bucket, key).unlink()
+            self._sorted_keys[bucket].remove(key)
+            self.disk.delete_blob(old.blob)
+        self._emit("ObjectRemoved:DeleteObject", bucket_info, old)
+
+    def delete_objects(self, bucket: str, keys: list[str]) -> list[str]:
+        """DeleteMultipleObjects: every named key is reported deleted, present or not."""
+        self.get_bucket_info(bucket)
+        for key in keys:
+            self.delete_object(bucket, key)
+        return keys
+
+    def copy_object(
+        self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, replace_meta: NewObject | None
+    ) -> ObjectInfo:
+        """CopyObject; ``replace_meta`` is the REPLACE directive's metadata, None to COPY it."""
+        src = self.head_object(src_bucket, src_key)
+        check = replace_meta or NewObject(acl="default")
+        self._check_writable(dst_bucket, dst_key, check)
+        meta = replace_meta or NewObject(src.content_type, src.user_meta, src.headers, "default")
+        info = ObjectInfo(
+            key=dst_key, blob=self.disk.link_blob(src.blob), size=src.size, etag=src.etag, crc64=src.crc64,
+            last_modified=time.time(), content_type=meta.content_type, content_md5=src.content_md5,
+            object_type=src.object_type, acl=meta.acl if replace_meta else "default",
+            user_meta=dict(meta.user_meta), headers=dict(meta.headers),
+        )  # fmt: skip
+        return self.commit_object(dst_bucket, info, forbid_overwrite=check.forbid_overwrite, event="CopyObject")
+
+    def put_object_acl(self, bucket: str, key: str, acl: str) -> None:
+        """PutObjectACL. Raises NoSuchKey, InvalidArgument."""
+        if acl not in OBJECT_ACLS:
+            raise errors.InvalidArgument(f"no such object access control exists: {acl}.")
+        with self._lock:
+            info = self.head_object(bucket, key).with_acl(acl)
+            self.disk.write_json(self._meta_path(bucket, key), info.to_doc())
+            self._objects[bucket][key] = info
+
+    def list_objects(
+        self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int = 100
+    ) -> Listing:
+        """ListObjects: keys after ``marker`` under ``prefix``, rolled up at ``delimiter``."""
+        self.get_bucket_info(bucket)
+        with self._lock:
+            keys = self._sorted_keys[bucket]
+            start = bisect.bisect_right(keys, marker) if marker > prefix else bisect.bisect_left(keys, prefix)
+            objects: list[ObjectInfo] = []
+            prefixes: list[str] = []
+            last = ""
+            for key in keys[start:]:
+                if not key.startswith(prefix):
+                    break
+                rolled = _common_prefix(key, prefix, delimiter)
+                if rolled is not None and (rolled == marker or (prefixes and prefixes[-1] == rolled)):
+                    continue
+                if len(objects) + len(prefixes) == max_keys:
+                    return Listing(objects, prefixes, truncated=True, next_marker=last)
+                if rolled is None:
+                    objects.append(self._objects[bucket][key])
+                    last = key
+                else:
+                    prefixes.append(rolled)
+                    last = rolled
+        return Listing(objects, prefixes, truncated=False, next_marker="")
+
+
+def _common_prefix(key: str, prefix: str, delimiter: str) -> str | None:
+    if not delimiter:
+        return None
+    at = key.find(delimiter, len(prefix))
+    return None if at < 0 else key[: at + len(delimiter)]
+
+
+def _upload_blobs(uploads: Path) -> set[str]:
+    """Blob ids held by parts of uploads in progress (they must survive the start-up sweep)."""
+    return {read_json(p)["blob"] for p in uploads.glob("*/part-*.json")}

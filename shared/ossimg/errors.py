@@ -71,6 +71,17 @@ class RuleError(OssImgError):
         self.detail = message
 
 
+class RuleFileError(OssImgError):
+    """Raised when a rule file has one or more problems; all of them are in ``errors``."""
+
+    code = "InvalidRules"
+
+    def __init__(self, errors: list[RuleError]) -> None:
+        count = f"{len(errors)} problem{'s' if len(errors) != 1 else ''}"
+        super().__init__(f"{count} in the rules:\n" + "\n".join(f"  {e.message}" for e in errors))
+        self.errors = errors
+
+
 class ConfigError(OssImgError):
     """Raised when the function's settings (environment, credentials) are missing or invalid."""
 

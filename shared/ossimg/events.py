@@ -1,0 +1,157 @@
+"""FC OSS trigger events, typed once at the edge.
+
+Accepted shapes (oss-img-spec §6.1-6.2): the native trigger's ``{"events": [...]}``; an
+EventBridge CloudEvent ``{"specversion", "type", "data": {...}}`` or a list of them (FC 3.0
+``event-streaming`` batches); and a bare record (``RawData`` delivery). Every record is read,
+never only the first; a malformed record is reported on its own and does not hide the others.
+
+Why dataclasses and not pydantic here: this runs on every cold start before anything else, and a
+few dict reads cost microseconds where a model costs milliseconds of import and schema build.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EventError
+
+# Multipart uploads fire these too; the object is not complete yet (platform-facts §0.2).
+PARTIAL_UPLOAD_EVENTS = frozenset({"InitiateMultipartUpload", "UploadPart", "UploadPartCopy"})
+
+
+@dataclass(frozen=True)
+class ObjectEvent:
+    """One OSS object notification: which object, what happened, what the event says about it."""
+
+    event_name: str
+    bucket: str
+    key: str
+    region: str = ""
+    size: int | None = None
+    etag: str | None = None
+    content_type: str | None = None
+    event_time: str = ""
+    request_id: str = ""
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        """``ObjectCreated``, ``ObjectRemoved``, … (the part before the colon)."""
+        return self.event_name.partition(":")[0]
+
+    @property
+    def action(self) -> str:
+        """``PutObject``, ``CompleteMultipartUpload``, … (the part after the colon)."""
+        return self.event_name.partition(":")[2]
+
+    @property
+    def is_complete_upload(self) -> bool:
+        """An object was created and is whole (not a multipart step)."""
+        return self.kind == "ObjectCreated" and self.action not in PARTIAL_UPLOAD_EVENTS
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    """The records an invocation carried, and the ones that could not be read."""
+
+    records: list[ObjectEvent] = field(default_factory=list)
+    errors: list[EventError] = field(default_factory=list)
+
+
+def parse_event(raw: bytes | str | dict[str, Any] | list[Any]) -> ParsedEvent:
+    """Read an FC event (bytes on the Python 3 runtime). Raises EventError for an unreadable envelope."""
+    doc = _load(raw)
+    items = _records(doc)
+    parsed = ParsedEvent()
+    for index, item in enumerate(items):
+        try:
+            parsed.records.append(_record(item, index))
+        except EventError as error:
+            parsed.errors.append(error)
+    return parsed
+
+
+def _load(raw: bytes | str | dict[str, Any] | list[Any]) -> Any:
+    if isinstance(raw, (dict, list)):
+        return raw
+    if not raw:
+        raise EventError("the event is empty.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EventError(f"the event is not JSON ({exc}).") from None
+
+
+def _records(doc: Any) -> list[Any]:
+    if isinstance(doc, list):
+        if not doc:
+            raise EventError("the event is an empty list.")
+        return doc
+    if not isinstance(doc, dict):
+        raise EventError(f"the event is a JSON {type(doc).__name__}, not an object.")
+    if "events" in doc:
+        events = doc["events"]
+        if not isinstance(events, list) or not events:
+            raise EventError("'events' must be a non-empty list.", field="events")
+        return events
+    if "specversion" in doc or "oss" in doc:
+        return [doc]
+    keys = ", ".join(sorted(doc)[:6]) or "none"
+    raise EventError(f"not an OSS event: expected 'events', a CloudEvent or an OSS record (keys: {keys}).")
+
+
+def _record(item: Any, index: int) -> ObjectEvent:
+    if not isinstance(item, dict):
+        raise EventError(f"a record must be an object, got {type(item).__name__}.", record=index)
+    if "specversion" in item:
+        data = item.get("data")
+        if not isinstance(data, dict):
+            raise EventError("the CloudEvent has no 'data' object.", record=index, field="data")
+        name = data.get("eventName") or str(item.get("type", "")).removeprefix("oss:")
+        return _from_record({**data, "eventName": name}, index, item.get("aliyunregionid", ""))
+    return _from_record(item, index, "")
+
+
+def _from_record(rec: dict[str, Any], index: int, region: str) -> ObjectEvent:
+    name = _text(rec, ("eventName",), index)
+    source = rec.get("eventSource", "acs:oss")
+    if source != "acs:oss":
+        raise EventError(f"eventSource is {source!r}, not 'acs:oss'.", record=index, field="eventSource")
+    obj = _mapping(rec, ("oss", "object"), index)
+    size = obj.get("size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise EventError(f"size must be a non-negative integer, got {size!r}.", record=index, field="oss.object.size")
+    meta = obj.get("objectMeta")
+    return ObjectEvent(
+        event_name=name,
+        bucket=_text(rec, ("oss", "bucket", "name"), index),
+        # OSS sends the key as plain UTF-8 (not URL-encoded as S3 does); no source says otherwise,
+        # and decoding would corrupt keys with a literal '%'. The one place a key is read.
+        key=_text(rec, ("oss", "object", "key"), index),
+        region=str(rec.get("region") or region),
+        size=size,
+        etag=str(obj["eTag"]).strip('"').upper() if obj.get("eTag") else None,
+        content_type=meta.get("mimeType") if isinstance(meta, dict) else None,
+        event_time=str(rec.get("eventTime", "")),
+        request_id=str((rec.get("responseElements") or {}).get("requestId", "")),
+        index=index,
+    )
+
+
+def _mapping(rec: dict[str, Any], path: tuple[str, ...], index: int) -> dict[str, Any]:
+    node: Any = rec
+    for depth, name in enumerate(path):
+        node = node.get(name) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            raise EventError("missing or not an object.", record=index, field=".".join(path[: depth + 1]))
+    return node  # type: ignore[no-any-return]
+
+
+def _text(rec: dict[str, Any], path: tuple[str, ...], index: int) -> str:
+    parent = _mapping(rec, path[:-1], index) if len(path) > 1 else rec
+    value = parent.get(path[-1])
+    if not isinstance(value, str) or not value:
+        raise EventError(f"must be a non-empty string, got {value!r}.", record=index, field=".".join(path))
+    return value

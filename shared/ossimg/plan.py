@@ -1,0 +1,72 @@
+"""What one uploaded object becomes: a list of variant plans; pure, and what ``explain`` prints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .events import ObjectEvent
+from .img.chain import process_with_saveas
+from .rules.compiled import CompiledRule, CompiledRules, CompiledVariant
+from .rules.keys import key_parts, render_key
+
+
+@dataclass(frozen=True)
+class VariantPlan:
+    """One IMG call to make: source, chain, and where OSS saves the result."""
+
+    rule: str
+    variant: str
+    source_bucket: str
+    source_key: str
+    target_bucket: str
+    target_key: str
+    chain: str
+
+    @property
+    def process(self) -> str:
+        """The ``process_object`` body: the chain then ``|sys/saveas,o_…,b_…``."""
+        return process_with_saveas(self.chain, self.target_key, self.target_bucket)
+
+
+@dataclass(frozen=True)
+class PlanError:
+    """A variant that cannot be planned for this key (e.g. its template renders an invalid key)."""
+
+    rule: str
+    variant: str
+    message: str
+
+
+def plan_event(event: ObjectEvent, rules: CompiledRules) -> tuple[CompiledRule | None, list[VariantPlan | PlanError]]:
+    """The matching rule (None when no rule matches) and a plan or an error per variant."""
+    rule = rules.match(event.key)
+    if rule is None:
+        return None, []
+    return rule, [plan_variant(event, rule, v) for v in rule.variants]
+
+
+def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVariant) -> VariantPlan | PlanError:
+    """Plan one variant of ``rule`` for ``event``."""
+    parts = key_parts(event.key)
+    fmt = _output_format(variant.format, parts["ext"])
+    values = {**parts, "variant": variant.name, "format": fmt, "rule": rule.prefix}
+    try:
+        target_key = render_key(variant.key_template, values)
+    except ValueError as exc:
+        return PlanError(rule.prefix, variant.name, f"output key: {exc}")
+    return VariantPlan(
+        rule=rule.prefix,
+        variant=variant.name,
+        source_bucket=event.bucket,
+        source_key=event.key,
+        target_bucket=variant.bucket or event.bucket,
+        target_key=target_key,
+        chain=variant.chain,
+    )
+
+
+def _output_format(chosen: str | None, ext: str) -> str:
+    source = {"jpeg": "jpg", "tif": "tiff"}.get(ext.lower(), ext.lower())
+    if chosen is None or (chosen == "gif" and source != "gif"):
+        return source
+    return chosen

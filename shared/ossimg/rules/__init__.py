@@ -1,0 +1,1 @@
+"""Rules: which variants each uploaded key becomes (model, loading, key templates, matching)."""

@@ -1,0 +1,77 @@
+"""The function's settings, read once per instance from the FC context and environment.
+
+Environment variables (set in template.yml):
+
+``OSSIMG_RULES``         rule file, relative to the function's code folder (default ``rules.yaml``)
+``OSSIMG_OSS_ENDPOINT``  OSS endpoint (default ``https://oss-<region>-internal.aliyuncs.com``)
+``OSSIMG_REGION``        region of the buckets (default: the function's region)
+
+Credentials come from ``context.credentials`` on the Python 3.10 runtime and from
+``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN`` on Python 3.12,
+where FC removed ``context.credentials`` (platform-facts §0.3).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key, usually FC's temporary STS key for the function's role."""
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the use case needs from the runtime."""
+
+    region: str
+    endpoint: str
+    rules: str
+    credentials: Credentials
+    code_dir: Path
+
+    @property
+    def rules_path(self) -> Path:
+        """The rule file, resolved against the code folder."""
+        return self.code_dir / self.rules
+
+    @classmethod
+    def from_runtime(cls, context: Any, environ: Mapping[str, str] | None = None, code_dir: Path | None = None) -> Settings:
+        """Settings for this FC instance. Raises ConfigError naming what is missing."""
+        env = os.environ if environ is None else environ
+        region = env.get("OSSIMG_REGION") or getattr(context, "region", "") or env.get("FC_REGION", "")
+        if not region:
+            raise ConfigError("no region: set OSSIMG_REGION or run on FC (context.region).")
+        return cls(
+            region=region,
+            endpoint=env.get("OSSIMG_OSS_ENDPOINT") or f"https://oss-{region}-internal.aliyuncs.com",
+            rules=env.get("OSSIMG_RULES", "rules.yaml"),
+            credentials=credentials_from(context, env),
+            code_dir=code_dir or Path(env.get("FC_FUNC_CODE_PATH", os.getcwd())),
+        )
+
+
+def credentials_from(context: Any, env: Mapping[str, str]) -> Credentials:
+    """``context.credentials`` (Python 3.10) or the ``ALIBABA_CLOUD_*`` variables (Python 3.12)."""
+    creds = getattr(context, "credentials", None)
+    if creds is not None and getattr(creds, "access_key_id", None):
+        return Credentials(creds.access_key_id, creds.access_key_secret, getattr(creds, "security_token", None) or None)
+    key_id = env.get("ALIBABA_CLOUD_ACCESS_KEY_ID", "")
+    secret = env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "")
+    if not key_id or not secret:
+        raise ConfigError(
+            "no credentials: context.credentials is absent and ALIBABA_CLOUD_ACCESS_KEY_ID / "
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET are not set (give the function a role)."
+        )
+    return Credentials(key_id, secret, env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None)

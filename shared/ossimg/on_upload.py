@@ -73,11 +73,19 @@ def run(event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient
     for record in parsed.records:
         _run_record(record, rules, client, log, summary)
     transient = [r for r in summary.results if r.transient]
-    outcome = "retry" if transient else ("ok" if summary.count(FAILED_PERMANENT) == 0 else "partial")
+    outcome = _outcome(summary, bool(transient))
     log.info("summary", outcome=outcome, rules_version=rules.version, duration_ms=_ms(started), **summary.as_fields())
     if transient:
         raise TransientFailure(transient)
     return summary
+
+
+def _outcome(summary: Summary, transient: bool) -> str:
+    if transient:
+        return "retry"
+    if summary.invalid and not summary.records:
+        return "invalid-event"
+    return "partial" if summary.count(FAILED_PERMANENT) or summary.invalid else "ok"
 
 
 def _run_record(

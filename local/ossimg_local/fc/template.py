@@ -1,0 +1,91 @@
+"""Read template.yml (Aliyun::Serverless 2018-04-03): services, functions and their OSS triggers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+SERVICE = "Aliyun::Serverless::Service"
+FUNCTION = "Aliyun::Serverless::Function"
+
+
+@dataclass(frozen=True)
+class OssTrigger:
+    """An OSS trigger: which bucket, which event names (``oss:`` prefixed), which key filter."""
+
+    name: str
+    bucket: str
+    events: tuple[str, ...]
+    prefix: str = ""
+    suffix: str = ""
+
+    def matches(self, bucket: str, event_name: str, key: str) -> bool:
+        """Would OSS deliver ``event_name`` (without ``oss:``) for ``bucket/key`` to this trigger?"""
+        if bucket != self.bucket or not key.startswith(self.prefix) or not key.endswith(self.suffix):
+            return False
+        wanted = {e.removeprefix("oss:") for e in self.events}
+        kind = event_name.partition(":")[0]
+        return event_name in wanted or f"{kind}:*" in wanted
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One function of a service, as the template declares it."""
+
+    service: str
+    name: str
+    handler: str
+    runtime: str
+    code_uri: str
+    initializer: str = ""
+    memory: int = 128
+    timeout: int = 3
+    initialization_timeout: int = 3
+    environment: dict[str, str] = field(default_factory=dict)
+    triggers: tuple[OssTrigger, ...] = ()
+    policies: tuple[Any, ...] = ()
+
+
+def load_template(path: Path) -> list[FunctionSpec]:
+    """Every function in ``path``."""
+    doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    specs = []
+    for service_name, service in (doc.get("Resources") or {}).items():
+        if not isinstance(service, dict) or service.get("Type") != SERVICE:
+            continue
+        policies = tuple((service.get("Properties") or {}).get("Policies") or ())
+        for name, fn in service.items():
+            if isinstance(fn, dict) and fn.get("Type") == FUNCTION:
+                specs.append(_function(service_name, name, fn, policies))
+    return specs
+
+
+def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, ...]) -> FunctionSpec:
+    props = fn.get("Properties") or {}
+    triggers = []
+    for trigger_name, event in (fn.get("Events") or {}).items():
+        if event.get("Type") != "OSS":
+            continue
+        p = event.get("Properties") or {}
+        key = ((p.get("Filter") or {}).get("Key")) or {}
+        triggers.append(
+            OssTrigger(trigger_name, p["BucketName"], tuple(p.get("Events") or ()), key.get("Prefix") or "",
+                       key.get("Suffix") or "")
+        )  # fmt: skip
+    return FunctionSpec(
+        service=service,
+        name=name,
+        handler=props["Handler"],
+        runtime=props.get("Runtime", "python3.10"),
+        code_uri=props.get("CodeUri", "."),
+        initializer=props.get("Initializer", ""),
+        memory=int(props.get("MemorySize", 128)),
+        timeout=int(props.get("Timeout", 3)),
+        initialization_timeout=int(props.get("InitializationTimeout", 3)),
+        environment={k: str(v) for k, v in (props.get("EnvironmentVariables") or {}).items()},
+        triggers=tuple(triggers),
+        policies=policies,
+    )

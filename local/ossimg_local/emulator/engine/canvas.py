@@ -16,9 +16,16 @@ class Canvas:
     image: Image.Image
     source: Source
     format: str
+    # The size the chain reasons about. It differs from image.size only after a shrink-on-load
+    # decode, until the resize that asked for it has run: OSS computes from the full image.
+    size: tuple[int, int] = (0, 0)
     relative_quality: int | None = None
     absolute_quality: int | None = None
     progressive: bool = False
+
+    def __post_init__(self) -> None:
+        if self.size == (0, 0):
+            self.size = self.image.size
 
     def quality(self) -> int:
         """Encoder quality per OSS: Q caps at the source's, q scales a JPEG source's (§3.8)."""

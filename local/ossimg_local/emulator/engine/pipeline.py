@@ -44,7 +44,8 @@ def process(data: bytes, ops: list[Op]) -> Output:
         if len(ops) > 1:
             raise errors.InvalidArgument("info cannot be combined with other actions.")
         return Output(info_json(source), "json", "application/json", None)
-    canvas = Canvas(codecs.decode(source, _shrink_target(source, ops)), source, source.format)
+    size = codecs.oriented_size(source)
+    canvas = Canvas(codecs.decode(source, _shrink_target(source, ops, size)), source, source.format, size=size)
     for op in ops:
         step = STEPS.get(type(op))
         if step is None:
@@ -54,10 +55,10 @@ def process(data: bytes, ops: list[Op]) -> Output:
     return Output(body, canvas.format, codecs.MIME[canvas.format], canvas.image.size)
 
 
-def _shrink_target(source: codecs.Source, ops: list[Op]) -> tuple[int, int] | None:
+def _shrink_target(source: codecs.Source, ops: list[Op], size: tuple[int, int]) -> tuple[int, int] | None:
     """The smallest size the first step needs, so JPEG decoding can skip pixels it would drop."""
     first = next((op for op in ops if not isinstance(op, (Format, Quality))), None)
     if not isinstance(first, Resize):
         return None
-    result = resize.plan(first, codecs.oriented_size(source))
+    result = resize.plan(first, size)
     return result.scaled if not result.unchanged else None

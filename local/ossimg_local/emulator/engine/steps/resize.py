@@ -30,10 +30,10 @@ def plan(op: Resize, size: tuple[int, int]) -> ResizePlan:
 
 def apply(canvas: Canvas, op: Resize) -> None:
     """Resize the canvas in place."""
-    result = plan(op, canvas.image.size)
-    if result.unchanged:
-        return
+    result = plan(op, canvas.size)
     image = canvas.image
+    if result.unchanged and image.size == result.final:
+        return
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "P" else "RGB")
     if image.size != result.scaled:
@@ -48,3 +48,4 @@ def apply(canvas: Canvas, op: Resize) -> None:
         padded.paste(image, result.offset)
         image = padded
     canvas.image = image
+    canvas.size = image.size

@@ -68,7 +68,7 @@ def decode_b64url(value: str) -> str:
     """
     cleaned = value.replace("+", "-").replace("/", "_")
     try:
-        raw = base64.urlsafe_b64decode(cleaned + "=" * (-len(cleaned) % 4))
+        raw = base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
         return raw.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError(f"not URL-safe base64 of UTF-8 text: {value!r}") from exc

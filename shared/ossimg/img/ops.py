@@ -103,7 +103,7 @@ def _op_error(cls: type[Op], exc: ValidationError) -> OpError:
 
 def _describe(info: FieldInfo) -> str:
     low = high = None
-    for meta in info.metadata:
+    for meta in [*info.metadata, *_metadata(info.annotation)]:
         low = getattr(meta, "ge", low)
         high = getattr(meta, "le", high)
         extra = getattr(meta, "json_schema_extra", None)
@@ -115,6 +115,16 @@ def _describe(info: FieldInfo) -> str:
     if literals:
         return "one of " + ", ".join(str(v) for v in literals)
     return "a value"
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """Constraint objects inside ``Annotated[...]`` members of an annotation such as ``Side | None``."""
+    found = []
+    for meta in getattr(annotation, "__metadata__", ()):
+        found += [meta, *getattr(meta, "metadata", [])]
+    for arg in typing.get_args(annotation):
+        found += _metadata(arg)
+    return found
 
 
 def _literals(annotation: Any) -> list[Any]:

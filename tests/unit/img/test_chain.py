@@ -1,0 +1,81 @@
+"""Chains to operations and back, and the saveas suffix."""
+
+from __future__ import annotations
+
+import pytest
+
+from ossimg.errors import OpError
+from ossimg.img.chain import b64url, decode_b64url, parse, parse_action, process_with_saveas, render
+from ossimg.img.ops import Format, Quality, Resize
+
+CHAINS = [
+    "image/resize,w_200",
+    "image/resize,m_fill,w_200,h_200/format,webp/quality,q_80",
+    "image/resize,m_pad,w_320,h_240,color_F0F0F0/format,png",
+    "image/resize,l_1024/quality,Q_85",
+    "image/info",
+]
+
+
+@pytest.mark.parametrize("chain", CHAINS)
+def test_parse_then_render_is_identity(chain):
+    assert render(parse(chain)) == chain
+
+
+@pytest.mark.parametrize("ops", [
+    [Resize(w=1)], [Resize(m="fixed", w=16384, h=1024, limit=0), Format(value="avif"), Quality(q=1, Q=100)],
+])  # fmt: skip
+def test_render_then_parse_is_identity(ops):
+    assert parse(render(ops)) == ops
+
+
+class TestParse:
+    """OSS's grammar: image/ prefix, actions by '/', parameters by ',' as key_value."""
+
+    def test_repeated_key_overrides(self):
+        assert parse_action("resize,w_100,w_200") == Resize(w=200)
+
+    def test_trailing_comma_is_tolerated(self):
+        assert parse_action("resize,w_100,") == Resize(w=100)
+
+    def test_strict_refuses_unknown_keys_and_lenient_ignores_them(self):
+        with pytest.raises(OpError):
+            parse_action("resize,w_100,r_1")
+        assert parse_action("resize,w_100,r_1", strict=False) == Resize(w=100)
+
+    @pytest.mark.parametrize(("text", "ec"), [
+        ("image/", "0040-00000212"), ("image/slim,1", "0040-00000213"), ("image/format,png,jpg", "0040-00000203"),
+    ])  # fmt: skip
+    def test_grammar_errors(self, text, ec):
+        with pytest.raises(OpError) as exc:
+            parse(text)
+        assert exc.value.ec == ec
+
+    def test_needs_the_image_prefix(self):
+        with pytest.raises(OpError, match="image/"):
+            parse("resize,w_1")
+
+    def test_parameter_without_underscore(self):
+        with pytest.raises(OpError, match="not key_value"):
+            parse_action("resize,w100")
+
+
+class TestBase64:
+    """o_/b_ and watermark texts: URL-safe base64, padding optional on input."""
+
+    @pytest.mark.parametrize("text", ["out/a.jpg", "猫/照片 1.png", "a+b/c?d", "x" * 200])
+    def test_round_trip(self, text):
+        encoded = b64url(text)
+        assert "=" not in encoded and "+" not in encoded and "/" not in encoded
+        assert decode_b64url(encoded) == text
+        assert decode_b64url(encoded + "=" * (-len(encoded) % 4)) == text
+
+    def test_invalid(self):
+        with pytest.raises(ValueError, match="base64"):
+            decode_b64url("!!!")
+
+
+def test_process_with_saveas():
+    body = process_with_saveas("image/resize,w_10", "out/a.jpg", "dst")
+    assert body == f"image/resize,w_10|sys/saveas,o_{b64url('out/a.jpg')},b_{b64url('dst')}"
+    assert process_with_saveas("image/info", "k").endswith(f"o_{b64url('k')}")

@@ -1,0 +1,68 @@
+"""Loading rule files: the example validates and compiles; every problem is reported with its place."""
+
+from __future__ import annotations
+
+import pytest
+
+from ossimg.errors import RuleFileError
+from ossimg.rules.load import load_rules, parse_rules
+
+
+def test_the_example_rules_compile(root):
+    rules = load_rules(root / "rules" / "example.yaml")
+    assert [r.prefix for r in rules.rules] == ["uploads/", "avatars/"]
+    thumb = rules.rules[0].variants[0]
+    assert (thumb.name, thumb.chain, thumb.format) == ("thumb", "image/resize,m_fill,w_200,h_200/format,webp/quality,q_80",
+                                                       "webp")  # fmt: skip
+    assert len(rules.version) == 16
+
+
+def test_version_changes_with_the_content(root):
+    text = (root / "rules" / "example.yaml").read_bytes()
+    assert parse_rules(text, source="a").version != parse_rules(text + b"\n# edit\n", source="a").version
+
+
+def test_every_problem_is_reported_with_file_line_and_path(root):
+    path = root / "tests" / "testdata" / "rules" / "bad_many.yaml"
+    with pytest.raises(RuleFileError) as exc:
+        load_rules(path)
+    found = {(e.location, e.line): e.detail for e in exc.value.errors}
+    assert set(found) == {
+        ("rules['uploads/'].variants.thumb.ops", 6),
+        ("rules['uploads/'].variants.huge.ops", 10),
+        ("rules['uploads/'].variants.huge.key", 11),
+        ("rules['uploads/'].variants.huge.bucket", 12),
+        ("rules['avatars/'].varaints", 14),
+        ("rules['avatars/'].variants", 13),
+    }
+    assert "ops[0]: resize: w must be an integer in [1, 16384], got 0" in found[("rules['uploads/'].variants.thumb.ops", 6)]
+    assert "format" in found[("rules['uploads/'].variants.huge.ops", 10)]
+    assert "{width}" in found[("rules['uploads/'].variants.huge.key", 11)]
+    assert found[("rules['avatars/'].varaints", 14)] == "unknown field; remove it or check its spelling."
+    assert str(path) in str(exc.value)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"rules: [unclosed", "not valid YAML"),
+    (b"- a list", "must be a mapping"),
+    (b"version: 2\nrules: {a/: {variants: {v: {ops: 'image/info', key: k}}}}", "version"),
+    (b"version: 1\nrules: {}", "rules"),
+    (b"version: 1\nrules: {a/: {variants: {'bad name!': {ops: 'image/info', key: k}}}}", "variant name"),
+    (b"version: 1\nrules: {a/: {variants: {v: {ops: [{resize: {w: 1}, format: png}], key: k}}}}", "one {action"),
+])  # fmt: skip
+def test_invalid_files(text, message):
+    with pytest.raises(RuleFileError, match=message):
+        parse_rules(text, source="inline.yaml")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RuleFileError, match="cannot read"):
+        load_rules(tmp_path / "absent.yaml")
+
+
+def test_ops_forms_are_equivalent():
+    as_list = b"version: 1\nrules: {a/: {variants: {v: {ops: [{resize: {w: 10}}, {format: png}], key: k}}}}"
+    as_items = b"version: 1\nrules: {a/: {variants: {v: {ops: ['resize,w_10', 'format,png'], key: k}}}}"
+    as_chain = b"version: 1\nrules: {a/: {variants: {v: {ops: 'image/resize,w_10/format,png', key: k}}}}"
+    chains = {parse_rules(t, source="x").rules[0].variants[0].chain for t in (as_list, as_items, as_chain)}
+    assert chains == {"image/resize,w_10/format,png"}

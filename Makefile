@@ -24,11 +24,12 @@ venv: $(STAMP) ## create .venv and install ossimg with its local and dev extras
 demo: $(STAMP) ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
 	$(BIN)/ossimg demo --out $(OUT)
 
-test: $(STAMP) ## run the whole test suite
+test: lint ## lint, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff, mypy --strict, import contracts
 	$(BIN)/ruff check shared local functions tests
+	$(BIN)/ruff format --check --quiet shared local functions tests
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -4,11 +4,11 @@
 from ossimg import on_upload
 
 
-def initialize(context):  # noqa: ANN001, ANN201 - FC's runtime contract
+def initialize(context):
     """Load the rules and connect to OSS once per instance."""
     on_upload.initialize(context)
 
 
-def handler(event, context):  # noqa: ANN001, ANN201 - FC's runtime contract
+def handler(event, context):
     """Process one OSS upload event (bytes of JSON)."""
     return on_upload.handle(event, context)

@@ -83,7 +83,9 @@ def _bucket_names(spec: FunctionSpec, rules_file: Path) -> list[str]:
     return sorted(names)
 
 
-def _runner(root: Path, spec: FunctionSpec, backend: Backend, endpoint: str, rules: Path, region: str) -> FunctionRunner:
+def _runner(
+    root: Path, spec: FunctionSpec, backend: Backend, endpoint: str, rules: Path, region: str
+) -> FunctionRunner:
     sts = backend.keyring.issue_sts(ttl_seconds=3600)
     creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
     env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": region}
@@ -150,7 +152,9 @@ def _read_back(result: Invocation, auth: oss2.Auth, endpoint: str, out: Path) ->
         target = out / bucket / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        produced.append(Produced(bucket, key, image.width, image.height, OSS_FORMAT.get(image.format or "", "?"), len(data)))
+        produced.append(
+            Produced(bucket, key, image.width, image.height, OSS_FORMAT.get(image.format or "", "?"), len(data))
+        )
     return produced
 
 

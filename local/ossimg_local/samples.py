@@ -37,4 +37,6 @@ def gradient(width: int, height: int, seed: bytes) -> Image.Image:
     """A smooth two-colour diagonal gradient, cheap to build at any size."""
     a, b = seed[24:27], seed[27:30]
     ramp = Image.linear_gradient("L").resize((width, height))
-    return Image.composite(Image.new("RGB", (width, height), tuple(a)), Image.new("RGB", (width, height), tuple(b)), ramp)
+    return Image.composite(
+        Image.new("RGB", (width, height), tuple(a)), Image.new("RGB", (width, height), tuple(b)), ramp
+    )

@@ -22,9 +22,9 @@ class EventError(OssImgError):
     code = "InvalidEvent"
 
     def __init__(self, message: str, *, record: int | None = None, field: str | None = None) -> None:
-        where = "".join(
-            [f"record {record}" if record is not None else "", f", field {field}" if field else ""]
-        ).lstrip(", ")
+        where = "".join([f"record {record}" if record is not None else "", f", field {field}" if field else ""]).lstrip(
+            ", "
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.record = record
         self.field = field

@@ -52,6 +52,4 @@ class JsonLog:
 
 def mask(fields: dict[str, Any]) -> dict[str, Any]:
     """``fields`` with sensitive values replaced, at any depth."""
-    return {
-        k: MASK if k.lower() in SENSITIVE else (mask(v) if isinstance(v, dict) else v) for k, v in fields.items()
-    }
+    return {k: MASK if k.lower() in SENSITIVE else (mask(v) if isinstance(v, dict) else v) for k, v in fields.items()}

@@ -66,9 +66,9 @@ def run(event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient
         log.error("invalid event", error_code=error.code, error_message=error.message, retry=False)
         log.info("summary", outcome="invalid-event", duration_ms=_ms(started), **summary.as_fields())
         return summary
-    for error in parsed.errors:
+    for bad in parsed.errors:
         summary.invalid += 1
-        log.error("invalid record", record=error.record, field=error.field, error_message=error.message, retry=False)
+        log.error("invalid record", record=bad.record, field=bad.field, error_message=bad.message, retry=False)
     summary.records = len(parsed.records)
     for record in parsed.records:
         _run_record(record, rules, client, log, summary)
@@ -134,7 +134,7 @@ class Instance:
     def rules(self) -> CompiledRules:
         """The compiled rules, loaded on first use."""
         if self._rules is None:
-            from .rules.load import load_rules  # noqa: PLC0415 - pydantic only when rules load
+            from .rules.load import load_rules
 
             self._rules = load_rules(self.settings.rules_path)
         return self._rules
@@ -142,7 +142,7 @@ class Instance:
     def client(self) -> OssClient:
         """The OSS client, built (and oss2 imported) on first use."""
         if self._client is None:
-            from .oss import Oss2Client  # noqa: PLC0415
+            from .oss import Oss2Client
 
             s = self.settings
             self._client = Oss2Client(s.endpoint, s.region, s.credentials)
@@ -169,7 +169,7 @@ def initialize(context: Any) -> None:
 
 def handle(event: bytes | str, context: Any, stream: Any = None) -> str:
     """FC handler body: run the event and return its summary as JSON."""
-    import json  # noqa: PLC0415
+    import json
 
     inst = instance(context)
     log = JsonLog(stream, request_id=getattr(context, "request_id", ""), function="on_upload")

@@ -40,7 +40,7 @@ class Oss2Client:
     """OssClient over the oss2 SDK: V4 signatures, one shared connection pool for every bucket."""
 
     def __init__(self, endpoint: str, region: str, credentials: Credentials, *, timeout: float = 30) -> None:
-        import oss2  # noqa: PLC0415 - deferred for cold start, see module docstring
+        import oss2
 
         self._oss2 = oss2
         provider = oss2.credentials.StaticCredentialsProvider(

@@ -47,7 +47,9 @@ class Settings:
         return self.code_dir / self.rules
 
     @classmethod
-    def from_runtime(cls, context: Any, environ: Mapping[str, str] | None = None, code_dir: Path | None = None) -> Settings:
+    def from_runtime(
+        cls, context: Any, environ: Mapping[str, str] | None = None, code_dir: Path | None = None
+    ) -> Settings:
         """Settings for this FC instance. Raises ConfigError naming what is missing."""
         env = os.environ if environ is None else environ
         region = env.get("OSSIMG_REGION") or getattr(context, "region", "") or env.get("FC_REGION", "")
@@ -58,7 +60,7 @@ class Settings:
             endpoint=env.get("OSSIMG_OSS_ENDPOINT") or f"https://oss-{region}-internal.aliyuncs.com",
             rules=env.get("OSSIMG_RULES", "rules.yaml"),
             credentials=credentials_from(context, env),
-            code_dir=code_dir or Path(env.get("FC_FUNC_CODE_PATH", os.getcwd())),
+            code_dir=code_dir or Path(env.get("FC_FUNC_CODE_PATH") or Path.cwd()),
         )
 
 

@@ -27,7 +27,9 @@ class TestSuccess:
         variants = [ln for ln in log_lines(invocation) if ln["msg"] == "variant"]
         assert [(v["variant"], v["status"]) for v in variants] == [("thumb", "ok"), ("large", "ok"), ("preview", "ok")]
         for line in variants:
-            assert line["file_size"] == cloud.bucket(line["target_bucket"]).head_object(line["target_key"]).content_length
+            assert (
+                line["file_size"] == cloud.bucket(line["target_bucket"]).head_object(line["target_key"]).content_length
+            )
             assert line["request_id"] == invocation.request_id
             assert (line["bucket"], line["key"]) == ("ossimg-uploads", "uploads/photos/cat.jpg")
             assert line["duration_ms"] >= 0

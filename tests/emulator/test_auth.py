@@ -57,9 +57,9 @@ class TestSignatures:
             tampered.put_object("secret.txt", b"overwritten")
         assert obj.get_object("secret.txt").read() == b"classified"
 
-    def test_v1_request_from_a_skewed_clock(self, endpoint, obj, monkeypatch):
+    def test_v1_request_from_a_skewed_clock(self, obj, monkeypatch):
         stale = email.utils.formatdate(time.time() - 3600, usegmt=True)
-        monkeypatch.setattr(oss2.utils, "http_date", lambda *a: stale)
+        monkeypatch.setattr(oss2.utils, "http_date", lambda *_: stale)
         with pytest.raises(oss2.exceptions.ServerError) as exc:
             obj.get_object("secret.txt")
         assert (exc.value.status, exc.value.code) == (403, "RequestTimeTooSkewed")

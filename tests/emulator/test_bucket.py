@@ -68,8 +68,9 @@ class TestCreateAndDelete:
 class TestBucketAcl:
     """Bucket ACLs round-trip."""
 
-    @pytest.mark.parametrize("acl", [oss2.BUCKET_ACL_PRIVATE, oss2.BUCKET_ACL_PUBLIC_READ,
-                                     oss2.BUCKET_ACL_PUBLIC_READ_WRITE])
+    @pytest.mark.parametrize(
+        "acl", [oss2.BUCKET_ACL_PRIVATE, oss2.BUCKET_ACL_PUBLIC_READ, oss2.BUCKET_ACL_PUBLIC_READ_WRITE]
+    )
     def test_acl_at_creation(self, make_bucket, acl):
         assert make_bucket(acl=acl).get_bucket_acl().acl == acl
 

@@ -21,7 +21,8 @@ def event(key, bucket="ossimg-uploads"):
 
 def test_a_matching_key_gets_one_plan_per_variant(rules):
     rule, plans = plan_event(event("uploads/photos/cat.jpg"), rules)
-    assert rule is not None and rule.prefix == "uploads/"
+    assert rule is not None
+    assert rule.prefix == "uploads/"
     assert [(p.variant, p.target_bucket, p.target_key) for p in plans] == [
         ("thumb", "ossimg-variants", "thumbs/uploads/photos/cat.webp"),
         ("large", "ossimg-uploads", "variants/large/uploads/photos/cat.jpg"),
@@ -56,8 +57,8 @@ rules:
 
 @pytest.mark.parametrize(("key", "fmt"), [("a/x.jpeg", "jpg"), ("a/x.TIF", "tiff"), ("a/x.PNG", "png")])
 def test_format_placeholder_without_a_format_action_follows_the_source(key, fmt):
-    rules = parse_rules(b"version: 1\nrules: {a/: {variants: {v: {ops: 'image/resize,w_9', key: 'o/{stem}.{format}'}}}}",
-                        source="x")  # fmt: skip
+    text = b"version: 1\nrules: {a/: {variants: {v: {ops: 'image/resize,w_9', key: 'o/{stem}.{format}'}}}}"
+    rules = parse_rules(text, source="x")
     assert plan_event(event(key), rules)[1][0].target_key == f"o/x.{fmt}"
 
 

@@ -34,7 +34,8 @@ def test_python312_environment_credentials(tmp_path):
 
 def test_secrets_stay_out_of_repr(tmp_path):
     settings = Settings.from_runtime(SimpleNamespace(region="r", credentials=CREDS), {}, tmp_path)
-    assert "sk-Zr81" not in repr(settings) and "tk-Qa07" not in repr(settings)
+    assert "sk-Zr81" not in repr(settings)
+    assert "tk-Qa07" not in repr(settings)
 
 
 @pytest.mark.parametrize(("context", "env", "message"), [

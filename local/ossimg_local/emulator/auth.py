@@ -22,9 +22,10 @@ from .wire import Request, parse_http_date
 MAX_SKEW_SECONDS = 15 * 60
 
 # Query names that take part in a V1 signature (oss2 ``ProviderAuth._subresource_key_set``).
-V1_SUBRESOURCES = frozenset("""
-response-content-type response-content-language response-cache-control logging response-content-encoding
-acl uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires
+V1_SUBRESOURCES = frozenset(
+    """
+response-content-type response-content-language response-cache-control logging response-content-encoding acl
+uploadId uploads partNumber group link delete website location objectInfo objectMeta response-expires
 response-content-disposition cors lifecycle restore qos referer stat bucketInfo append position
 security-token live comp status vod startTime endTime x-oss-process symlink callback callback-var tagging
 encryption versions versioning versionId policy requestPayment x-oss-traffic-limit qosInfo asyncFetch
@@ -33,9 +34,10 @@ replicationLocation replicationProgress transferAcceleration cname metaQuery x-o
 x-oss-ac-subnet-mask x-oss-ac-vpc-id x-oss-ac-forward-allow resourceGroup style styleName
 x-oss-async-process regionList x-oss-write-get-object-response bucketArchiveDirectRead httpsConfig
 redundancyTransition x-oss-target-redundancy-type x-oss-redundancy-transition-taskid accessPoint
-accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester
-resourcePoolInfo resourcePool resourcePoolBuckets
-""".split())
+accessPointPolicy publicAccessBlock x-oss-access-point-name requesterQosInfo qosRequester resourcePoolInfo
+resourcePool resourcePoolBuckets
+""".split()
+)
 V4_ALGORITHM = "OSS4-HMAC-SHA256"
 V4_DEFAULT_SIGNED = ("content-type", "content-md5")
 
@@ -124,10 +126,7 @@ def v1_string_to_sign(request: Request, date: str) -> str:
 
 def v1_resource(request: Request) -> str:
     """``/bucket/key?sub&sub=value`` with raw values, sub-resources sorted by name."""
-    if not request.bucket:
-        path = "/"
-    else:
-        path = f"/{request.bucket}/{request.key}"
+    path = f"/{request.bucket}/{request.key}" if request.bucket else "/"
     subs = sorted((k, v) for k, v in request.query.items() if k in V1_SUBRESOURCES)
     if not subs:
         return path
@@ -212,7 +211,7 @@ def _verify_v4(
     request: Request, keyring: Keyring, fields: dict[str, str], now: float, *, presigned: bool
 ) -> Credential:
     access_key_id, _, scope = fields.get("Credential", "").partition("/")
-    date, region, product, terminator = (scope.split("/") + ["", "", "", ""])[:4]
+    date, region, product, terminator = [*scope.split("/"), "", "", ""][:4]
     if terminator != "aliyun_v4_request" or not region or not product:
         raise errors.InvalidArgument("Invalid credential in Authorization.", ArgumentName="Credential")
     cred = keyring.find(access_key_id)

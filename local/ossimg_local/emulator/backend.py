@@ -25,7 +25,12 @@ class Backend:
 
     @classmethod
     def open(
-        cls, data_dir: Path, access_key_id: str, access_key_secret: str, *, region: str = "cn-hangzhou",
+        cls,
+        data_dir: Path,
+        access_key_id: str,
+        access_key_secret: str,
+        *,
+        region: str = "cn-hangzhou",
         durable: bool = True,
     ) -> Backend:
         """A backend over ``data_dir``, recovering whatever an earlier run left there."""

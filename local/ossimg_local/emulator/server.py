@@ -15,7 +15,7 @@ from .auth import authenticate
 from .backend import Backend
 from .errors import OssError
 from .routes import check_anonymous, resolve, route_key
-from .wire import Response, error_response, parse_environ
+from .wire import error_response, parse_environ
 
 log = logging.getLogger("ossimg.emulator")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]

@@ -62,9 +62,7 @@ def parse_environ(environ: dict[str, Any]) -> Request:
     # WSGI gives the percent-decoded path as latin-1 text; OSS keys are UTF-8.
     path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "surrogateescape")
     bucket, _, key = path.lstrip("/").partition("/")
-    headers = {
-        name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")
-    }
+    headers = {name[5:].replace("_", "-").lower(): value for name, value in environ.items() if name.startswith("HTTP_")}
     for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(name):
             headers[name.replace("_", "-").lower()] = environ[name]
@@ -119,7 +117,7 @@ def xml_bytes(root: str, children: list[XmlNode]) -> bytes:
     """Render ``(tag, value)`` pairs; a list value nests, None is skipped."""
     element = ET.Element(root)
     _fill(element, children)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(element, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + bytes(ET.tostring(element, encoding="utf-8"))
 
 
 def _fill(parent: ET.Element, children: list[XmlNode]) -> None:

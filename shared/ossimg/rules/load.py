@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,9 @@ def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> CompiledRul
         for name, variant in rule.variants.items():
             formats = [op.value for op in variant.ops if isinstance(op, Format)]
             variants.append(
-                CompiledVariant(name, render(variant.ops), variant.key, variant.bucket, formats[-1] if formats else None)
+                CompiledVariant(
+                    name, render(variant.ops), variant.key, variant.bucket, formats[-1] if formats else None
+                )
             )
         rules.append(CompiledRule(prefix, tuple(variants)))
     return CompiledRules(tuple(rules), version, source)
@@ -97,9 +100,7 @@ def _line(doc: Any, loc: list[Any]) -> int | None:
         except (KeyError, IndexError, TypeError):
             break
         if lc is not None:
-            try:
+            with contextlib.suppress(KeyError, IndexError, TypeError):
                 line = (lc.key(part) if isinstance(node, dict) else lc.item(part))[0] + 1
-            except (KeyError, IndexError, TypeError):
-                pass
         node = child
     return line

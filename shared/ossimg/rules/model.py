@@ -89,7 +89,8 @@ class RuleSet(Strict):
 def to_ops(value: Any) -> list[Op]:
     """Operations from a chain string or a list of ``{action: params}`` / ``"action,k_v"`` items."""
     if isinstance(value, str):
-        return _wrap(lambda: parse(value), "ops")
+        ops: list[Op] = _wrap(lambda: parse(value), "ops")
+        return ops
     if not isinstance(value, list):
         raise ValueError("ops must be a list of operations or an image/… chain string.")
     return [_wrap(lambda item=item: _to_op(item), f"ops[{i}]") for i, item in enumerate(value)]
@@ -99,7 +100,7 @@ def _to_op(item: Any) -> Op:
     if isinstance(item, str):
         return parse_action(item)
     if isinstance(item, dict) and len(item) == 1:
-        (action, params), = item.items()
+        ((action, params),) = item.items()
         return op_class(str(action)).build(params)
     raise ValueError("each operation is one {action: parameters} mapping, e.g. {resize: {w: 200}}.")
 

@@ -46,7 +46,7 @@ class TestValidation:
         error = exc.value
         assert (error.op, error.param, error.allowed, error.ec) == (cls.action, param, allowed, ec)
         assert error.value == data[param]
-        assert cls.action in error.message and param in error.message
+        assert f"{cls.action}: {param}" in error.message
 
     @pytest.mark.parametrize(("cls", "ec"), [(Resize, "0040-00000322"), (Quality, "0040-00000307")])
     def test_nothing_to_do(self, cls, ec):

@@ -12,8 +12,9 @@ def test_the_example_rules_compile(root):
     rules = load_rules(root / "rules" / "example.yaml")
     assert [r.prefix for r in rules.rules] == ["uploads/", "avatars/"]
     thumb = rules.rules[0].variants[0]
-    assert (thumb.name, thumb.chain, thumb.format) == ("thumb", "image/resize,m_fill,w_200,h_200/format,webp/quality,q_80",
-                                                       "webp")  # fmt: skip
+    assert thumb.name == "thumb"
+    assert thumb.chain == "image/resize,m_fill,w_200,h_200/format,webp/quality,q_80"
+    assert thumb.format == "webp"
     assert len(rules.version) == 16
 
 
@@ -35,7 +36,10 @@ def test_every_problem_is_reported_with_file_line_and_path(root):
         ("rules['avatars/'].varaints", 14),
         ("rules['avatars/'].variants", 13),
     }
-    assert "ops[0]: resize: w must be an integer in [1, 16384], got 0" in found[("rules['uploads/'].variants.thumb.ops", 6)]
+    assert (
+        "ops[0]: resize: w must be an integer in [1, 16384], got 0"
+        in found[("rules['uploads/'].variants.thumb.ops", 6)]
+    )
     assert "format" in found[("rules['uploads/'].variants.huge.ops", 10)]
     assert "{width}" in found[("rules['uploads/'].variants.huge.key", 11)]
     assert found[("rules['avatars/'].varaints", 14)] == "unknown field; remove it or check its spelling."

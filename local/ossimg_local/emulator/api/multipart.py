@@ -13,9 +13,7 @@ from .common import new_object
 
 def initiate_multipart_upload(backend: Backend, request: Request) -> Response:
     """POST /bucket/key?uploads."""
-    upload = backend.multipart.initiate_multipart_upload(
-        request.bucket, request.key, new_object(request, request.key)
-    )
+    upload = backend.multipart.initiate_multipart_upload(request.bucket, request.key, new_object(request, request.key))
     enc = request.query.get("encoding-type", "")
     return xml_response("InitiateMultipartUploadResult", [
         ("Bucket", request.bucket), ("Key", url_encode_key(request.key, enc)), ("UploadId", upload.upload_id),

@@ -94,7 +94,7 @@ def jpeg_quality(image: Image.Image) -> int | None:
     for quality in range(1, 101):
         scale = 5000 / quality if quality < 50 else 200 - 2 * quality
         table = [min(255, max(1, (v * scale + 50) // 100)) for v in _STD_LUMA]
-        err = sum(abs(a - b) for a, b in zip(sorted(table), sorted(luma)))
+        err = sum(abs(a - b) for a, b in zip(sorted(table), sorted(luma), strict=False))
         if err < best_err:
             best, best_err = quality, err
     return best

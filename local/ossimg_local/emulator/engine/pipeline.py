@@ -45,7 +45,7 @@ def process(data: bytes, ops: list[Op]) -> Output:
             raise errors.InvalidArgument("info cannot be combined with other actions.")
         return Output(info_json(source), "json", "application/json", None)
     size = codecs.oriented_size(source)
-    canvas = Canvas(codecs.decode(source, _shrink_target(source, ops, size)), source, source.format, size=size)
+    canvas = Canvas(codecs.decode(source, _shrink_target(ops, size)), source, source.format, size=size)
     for op in ops:
         step = STEPS.get(type(op))
         if step is None:
@@ -55,7 +55,7 @@ def process(data: bytes, ops: list[Op]) -> Output:
     return Output(body, canvas.format, codecs.MIME[canvas.format], canvas.image.size)
 
 
-def _shrink_target(source: codecs.Source, ops: list[Op], size: tuple[int, int]) -> tuple[int, int] | None:
+def _shrink_target(ops: list[Op], size: tuple[int, int]) -> tuple[int, int] | None:
     """The smallest size the first step needs, so JPEG decoding can skip pixels it would drop."""
     first = next((op for op in ops if not isinstance(op, (Format, Quality))), None)
     if not isinstance(first, Resize):

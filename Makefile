@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint bench invoke emulator schema clean
+.PHONY: help venv demo test lint compat invoke emulator clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,14 @@ invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a f
 
 emulator: $(STAMP) ## serve the OSS emulator in the foreground (DATA=dir PORT=n)
 	$(BIN)/ossimg emulator --data $${DATA:-.emulator-data} --port $${PORT:-9000}
+
+compat: $(STAMP) ## run the tests on every FC Python runtime found here (python3.10, python3.12)
+	@for v in 3.10 3.12; do \
+	  if command -v python$$v >/dev/null; then \
+	    python$$v -m venv .venv-$$v && .venv-$$v/bin/python -m pip install --quiet -e '.[dev]' && \
+	    .venv-$$v/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
+	  else echo "python$$v not found: skipped"; fi; \
+	done
 
 clean: ## remove .venv and outputs
 	rm -rf $(VENV) out

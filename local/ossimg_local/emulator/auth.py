@@ -13,6 +13,7 @@ import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -264,10 +265,9 @@ def _check_token(cred: Credential, token: str | None, now: float) -> None:
         raise errors.SecurityTokenExpired()
 
 
-def _compare(cred: Credential, provided: str, string_to_sign: str, sign: object) -> None:
-    assert callable(sign)
+def _compare(cred: Credential, provided: str, string_to_sign: str, sign: Callable[[str, str], str]) -> None:
     expected = sign(cred.access_key_secret, string_to_sign)
-    if not hmac.compare_digest(str(expected), provided.strip()):
+    if not hmac.compare_digest(expected, provided.strip()):
         raise errors.SignatureDoesNotMatch(
             StringToSign=string_to_sign, SignatureProvided=provided, OSSAccessKeyId=cred.access_key_id
         )

@@ -46,7 +46,7 @@ class Multipart:
 
     def initiate_multipart_upload(self, bucket: str, key: str, new: NewObject) -> UploadInfo:
         """InitiateMultipartUpload."""
-        self.store._check_writable(bucket, key, new)
+        self.store.check_writable(bucket, key, new)
         upload = UploadInfo(
             uuid.uuid4().hex.upper(), bucket, key, time.time(), new.content_type,
             dict(new.user_meta), dict(new.headers), new.acl,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -118,11 +119,9 @@ class Store:
             if self._objects[name] or any((self.bucket_dir(name) / "uploads").glob("*/upload.json")):
                 raise errors.BucketNotEmpty(BucketName=name)
             folder = self.bucket_dir(name)
-            # The bucket.json goes first so that a crash mid-delete leaves no half bucket behind.
+            # bucket.json goes first so that a crash mid-delete leaves no half bucket behind.
             (folder / "bucket.json").unlink()
-            for leftover in sorted(folder.rglob("*"), reverse=True):
-                leftover.rmdir() if leftover.is_dir() else leftover.unlink()
-            folder.rmdir()
+            shutil.rmtree(folder)
             del self._buckets[name], self._objects[name], self._sorted_keys[name]
 
     def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> tuple[list[BucketInfo], bool]:
@@ -162,7 +161,7 @@ class Store:
         self, bucket: str, key: str, body: Iterable[bytes], new: NewObject, *, event: str = "PutObject"
     ) -> ObjectInfo:
         """PutObject: stream ``body`` to disk, then publish it. Raises InvalidDigest, FileAlreadyExists."""
-        self._check_writable(bucket, key, new)
+        self.check_writable(bucket, key, new)
         blob, digest = self.disk.write_blob(body)
         if new.content_md5 is not None and new.content_md5 != digest.content_md5:
             self.disk.delete_blob(blob)
@@ -174,7 +173,8 @@ class Store:
         )  # fmt: skip
         return self.commit_object(bucket, info, forbid_overwrite=new.forbid_overwrite, event=event)
 
-    def _check_writable(self, bucket: str, key: str, new: NewObject) -> None:
+    def check_writable(self, bucket: str, key: str, new: NewObject) -> None:
+        """Would a write of ``key`` succeed? Raises NoSuchBucket, InvalidObjectName, FileAlreadyExists."""
         self.get_bucket_info(bucket)
         if not valid_object_key(key):
             raise errors.InvalidObjectName(Key=key)
@@ -230,7 +230,7 @@ class Store:
         """CopyObject; ``replace_meta`` is the REPLACE directive's metadata, None to COPY it."""
         src = self.head_object(src_bucket, src_key)
         check = replace_meta or NewObject(acl="default")
-        self._check_writable(dst_bucket, dst_key, check)
+        self.check_writable(dst_bucket, dst_key, check)
         meta = replace_meta or NewObject(src.content_type, src.user_meta, src.headers, "default")
         info = ObjectInfo(
             key=dst_key, blob=self.disk.link_blob(src.blob), size=src.size, etag=src.etag, crc64=src.crc64,

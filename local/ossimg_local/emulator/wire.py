@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, quote
 
 from .checksums import crc64
-from .errors import OssError
+from .errors import EntityTooLarge, InvalidArgument, OssError
 
 XmlValue = str | int | bool | None | list["XmlNode"]
 XmlNode = tuple[str, XmlValue]
@@ -53,7 +53,7 @@ class Request:
         """The whole (small) body: XML documents, process strings."""
         data = b"".join(self.chunks())
         if len(data) > limit:
-            raise OssError("Request body too large.")
+            raise EntityTooLarge(f"The request body is larger than {limit} bytes.")
         return data
 
 
@@ -181,8 +181,6 @@ def url_encode_key(value: str, encoding_type: str) -> str:
 
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
     """An integer query parameter within [low, high], else InvalidArgument naming it."""
-    from .errors import InvalidArgument
-
     raw = request.query.get(name, "")
     if raw == "":
         return default

@@ -141,8 +141,14 @@ class TestInvalidChains:
         assert exc.value.ec == ec
         assert exc.value.message  # a human sentence naming the parameter
 
-    def test_unknown_parameters_are_ignored_as_oss_does(self, src400x300):
-        assert processed(src400x300, "src.jpg", "image/resize,w_100,r_1")[0] == (100, 75)
+    def test_unknown_parameters_are_refused(self, src400x300):
+        with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
+            src400x300.get_object("src.jpg", process="image/resize,w_100,x_1")
+        assert "unknown parameter 'x'" in exc.value.message
+
+    def test_crops_undocumented_r_is_accepted_as_oss_does(self, src400x300):
+        # Every OSS SDK test suite sends crop,…,r_1 and expects 100x100 (oss-img-spec §1.2).
+        assert processed(src400x300, "src.jpg", "image/crop,w_100,h_100,x_100,y_100,r_1")[0] == (100, 100)
 
     def test_not_an_image(self, bucket):
         bucket.put_object("notes.txt", b"plain text, not pixels")

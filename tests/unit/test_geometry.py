@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ossimg_local.emulator.engine.geometry import ResizeParams, output_too_large, plan_resize, round_half_up
+from ossimg_local.emulator.engine.geometry import (
+    ResizeParams, circle_box, crop_box, index_slice, output_too_large, place, plan_resize, round_half_up,
+)  # fmt: skip
 
 CASES = [
     # (source, params, scaled, final): the spec's worked examples first (oss-img-spec §3.1)
@@ -57,3 +59,46 @@ def test_round_half_up(value, expected):
 ])  # fmt: skip
 def test_output_limits(size, too_large):
     assert output_too_large(size) is too_large
+
+
+@pytest.mark.parametrize(("w", "h", "x", "y", "g", "box"), [
+    (100, 100, 0, 0, "nw", (0, 0, 100, 100)),
+    (100, 100, 100, 100, "nw", (100, 100, 200, 200)),
+    (100, 50, 0, 0, "center", (150, 125, 250, 175)),
+    (100, 50, 0, 0, "se", (300, 250, 400, 300)),
+    (100, 50, 0, 0, "north", (150, 0, 250, 50)),
+    (100, 50, 0, 0, "east", (300, 125, 400, 175)),
+    (500, 500, 0, 0, "nw", (0, 0, 400, 300)),
+    (100, 100, 350, 250, "nw", (350, 250, 400, 300)),
+    (None, None, 50, 50, "nw", (50, 50, 400, 300)),
+])  # fmt: skip
+def test_crop_box_on_400x300(w, h, x, y, g, box):
+    assert crop_box((400, 300), w, h, x, y, g) == box
+
+
+def test_crop_starting_outside_the_image():
+    assert crop_box((400, 300), 10, 10, 400, 0, "nw") is None
+
+
+@pytest.mark.parametrize(("x", "y", "i", "box"), [
+    (100, None, 0, (0, 0, 100, 300)), (100, None, 3, (300, 0, 400, 300)), (150, None, 2, (300, 0, 400, 300)),
+    (None, 100, 1, (0, 100, 400, 200)), (100, 100, 1, (0, 100, 400, 200)), (100, None, 4, None),
+])  # fmt: skip
+def test_index_slice_on_400x300(x, y, i, box):
+    assert index_slice((400, 300), x, y, i) == box
+
+
+@pytest.mark.parametrize(("r", "radius", "box"), [
+    (100, 100, (100, 50, 301, 251)), (500, 149, (51, 1, 350, 300)),
+])  # fmt: skip
+def test_circle_box_on_400x300(r, radius, box):
+    assert circle_box((400, 300), r) == (radius, box)
+
+
+@pytest.mark.parametrize(("g", "voffset", "origin"), [
+    ("nw", 0, (10, 10)), ("north", 0, (175, 10)), ("ne", 0, (340, 10)), ("west", 0, (10, 140)),
+    ("center", 0, (175, 140)), ("center", 20, (175, 120)), ("east", 0, (340, 140)), ("sw", 0, (10, 270)),
+    ("south", 0, (175, 270)), ("se", 0, (340, 270)),
+])  # fmt: skip
+def test_watermark_placement_on_400x300(g, voffset, origin):
+    assert place((400, 300), (50, 20), g, 10, 10, voffset) == origin

@@ -141,6 +141,11 @@ class NoSuchUpload(OssError):
     )
 
 
+class NoSuchStyle(OssError):
+    code, status = "NoSuchStyle", 404
+    message = "The specified style does not exist."
+
+
 class MethodNotAllowed(OssError):
     code, status = "MethodNotAllowed", 405
     message = "The specified method is not allowed against this resource."

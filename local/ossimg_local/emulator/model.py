@@ -13,6 +13,8 @@ STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"
 # Headers OSS stores with an object and returns on GET/HEAD.
 STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")
 
+STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+MAX_STYLES = 50
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 MAX_KEY_BYTES = 1023
 
@@ -124,6 +126,16 @@ class NewObject:
     acl: str = "default"
     content_md5: str | None = None
     forbid_overwrite: bool = False
+
+
+@dataclass(frozen=True)
+class StyleInfo:
+    """A named IMG chain stored on a bucket (``style/<name>``)."""
+
+    name: str
+    content: str
+    created: float
+    modified: float
 
 
 @dataclass(frozen=True)

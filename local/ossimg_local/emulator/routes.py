@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import errors
-from .api import bucket, listing, multipart, object, process, service
+from .api import bucket, listing, multipart, object, process, service, style
 from .backend import Backend
 from .wire import Request, Response
 
@@ -13,7 +13,9 @@ Handler = Callable[[Backend, Request], Response]
 RouteKey = tuple[str, str, str | None]
 
 # The first of these present in the query picks the route, in this order.
-SUBRESOURCES = ("uploadId", "uploads", "acl", "delete", "x-oss-process", "objectMeta", "bucketInfo", "location")
+SUBRESOURCES = (
+    "uploadId", "uploads", "acl", "delete", "x-oss-process", "objectMeta", "bucketInfo", "location", "style",
+)  # fmt: skip
 
 ROUTES: dict[RouteKey, Handler] = {
     ("GET", "service", None): service.list_buckets,
@@ -26,6 +28,9 @@ ROUTES: dict[RouteKey, Handler] = {
     ("GET", "bucket", "location"): bucket.get_bucket_location,
     ("POST", "bucket", "delete"): object.delete_objects,
     ("GET", "bucket", "uploads"): multipart.list_multipart_uploads,
+    ("PUT", "bucket", "style"): style.put_style,
+    ("GET", "bucket", "style"): style.get_style,
+    ("DELETE", "bucket", "style"): style.delete_style,
     ("PUT", "object", None): object.put_object,
     ("GET", "object", None): object.get_object,
     ("HEAD", "object", None): object.head_object,

@@ -21,12 +21,16 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from pathlib import Path
 
 from . import errors
 from .disk import Disk, read_json
 from .model import (
     BUCKET_ACLS,
+    MAX_STYLES,
+    STYLE_NAME,
+    StyleInfo,
     OBJECT_ACLS,
     BucketInfo,
     Listing,
@@ -138,6 +142,46 @@ class Store:
             updated = BucketInfo(bucket.name, bucket.created, bucket.region, acl, bucket.storage_class)
             self.disk.write_json(self.bucket_dir(name) / "bucket.json", updated.to_doc())
             self._buckets[name] = updated
+
+    # -- styles -----------------------------------------------------------------------------
+
+    def _styles(self, bucket: str) -> dict[str, StyleInfo]:
+        self.get_bucket_info(bucket)
+        path = self.bucket_dir(bucket) / "styles.json"
+        return {k: StyleInfo(**v) for k, v in read_json(path).items()} if path.is_file() else {}
+
+    def put_style(self, bucket: str, name: str, content: str) -> StyleInfo:
+        """PutStyle: create or replace a style. Raises InvalidArgument past 50 styles or for a bad name."""
+        if not STYLE_NAME.match(name):
+            raise errors.InvalidArgument(f"The style name {name!r} is not valid.", ArgumentName="styleName")
+        with self._lock:
+            styles = self._styles(bucket)
+            if name not in styles and len(styles) >= MAX_STYLES:
+                raise errors.InvalidArgument(f"A bucket can have at most {MAX_STYLES} styles.")
+            now = time.time()
+            created = styles[name].created if name in styles else now
+            styles[name] = StyleInfo(name, content, created, now)
+            self.disk.write_json(self.bucket_dir(bucket) / "styles.json", {k: asdict(v) for k, v in styles.items()})
+        return styles[name]
+
+    def get_style(self, bucket: str, name: str) -> StyleInfo:
+        """GetStyle. Raises NoSuchStyle."""
+        try:
+            return self._styles(bucket)[name]
+        except KeyError:
+            raise errors.NoSuchStyle(StyleName=name) from None
+
+    def list_styles(self, bucket: str) -> list[StyleInfo]:
+        """ListStyle, by name."""
+        return sorted(self._styles(bucket).values(), key=lambda s: s.name)
+
+    def delete_style(self, bucket: str, name: str) -> None:
+        """DeleteStyle. Raises NoSuchStyle."""
+        with self._lock:
+            styles = self._styles(bucket)
+            if styles.pop(name, None) is None:
+                raise errors.NoSuchStyle(StyleName=name)
+            self.disk.write_json(self.bucket_dir(bucket) / "styles.json", {k: asdict(v) for k, v in styles.items()})
 
     # -- objects ----------------------------------------------------------------------------
 

@@ -25,8 +25,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import OpError
-from ..img.chain import parse, parse_action
-from ..img.ops import Op, op_class
+from ..img.chain import check, parse, parse_action
+from ..img.ops import Op, Style, op_class
 from .keys import template_fields
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -93,7 +93,9 @@ def to_ops(value: Any) -> list[Op]:
         return ops
     if not isinstance(value, list):
         raise ValueError("ops must be a list of operations or an image/… chain string.")
-    return [_wrap(lambda item=item: _to_op(item), f"ops[{i}]") for i, item in enumerate(value)]
+    ops = [_wrap(lambda item=item: _to_op(item), f"ops[{i}]") for i, item in enumerate(value)]
+    _wrap(lambda: check(ops), "ops")
+    return ops
 
 
 def _to_op(item: Any) -> Op:
@@ -101,7 +103,7 @@ def _to_op(item: Any) -> Op:
         return parse_action(item)
     if isinstance(item, dict) and len(item) == 1:
         ((action, params),) = item.items()
-        return op_class(str(action)).build(params)
+        return (Style if action == "style" else op_class(str(action))).build(params)
     raise ValueError("each operation is one {action: parameters} mapping, e.g. {resize: {w: 200}}.")
 
 

@@ -14,6 +14,11 @@ CHAINS = [
     "image/resize,m_pad,w_320,h_240,color_F0F0F0/format,png",
     "image/resize,l_1024/quality,Q_85",
     "image/info",
+    "image/crop,w_100,h_100,g_center/circle,r_50/format,png",
+    "image/indexcrop,y_100,i_1/rounded-corners,r_10/rotate,90/auto-orient,1",
+    "image/blur,r_3,s_2/bright,10/contrast,-10/sharpen,100/interlace,1/format,jpg",
+    "image/watermark,text_SGVsbG8,color_FFFFFF,size_30,g_center/watermark,image_bG9nby5wbmc,t_50",
+    "style/thumb",
 ]
 
 
@@ -58,6 +63,39 @@ class TestParse:
     def test_parameter_without_underscore(self):
         with pytest.raises(OpError, match="not key_value"):
             parse_action("resize,w100")
+
+
+class TestChainRules:
+    """Rules that span a chain, checked as OSS checks them."""
+
+    def test_at_most_three_watermarks(self):
+        mark = "watermark,text_eA"
+        assert len(parse("image/" + "/".join([mark] * 3))) == 3
+        with pytest.raises(OpError, match="at most 3 watermarks"):
+            parse("image/" + "/".join([mark] * 4))
+
+    @pytest.mark.parametrize("text", ["image/info/resize,w_1", "image/resize,w_1/average-hue"])
+    def test_queries_stand_alone(self, text):
+        with pytest.raises(OpError, match="cannot be combined"):
+            parse(text)
+
+    def test_resize_P_only_inside_a_watermark_image(self):
+        with pytest.raises(OpError, match="only valid in a watermark"):
+            parse("image/resize,P_20")
+        assert parse("image/resize,P_20", nested=True) == [Resize(P=20)]
+
+    def test_process_length_is_capped(self):
+        with pytest.raises(OpError) as exc:
+            parse("image/" + "/".join(["resize,w_1"] * 500))
+        assert exc.value.ec == "0017-00000288"
+
+    def test_watermark_text_not_base64(self):
+        with pytest.raises(OpError) as exc:
+            parse_action("watermark,text_!!!")
+        assert (exc.value.param, exc.value.ec) == ("text", "0040-00000257")
+
+    def test_lenient_standard_base64_is_decoded(self):
+        assert parse_action("watermark,text_aGVsbG8g5Zu+54mH5pyN5Yqh77yB").text == "hello 图片服务！"
 
 
 class TestBase64:

@@ -49,26 +49,44 @@ def process_object(backend: Backend, request: Request) -> Response:
 
 
 def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
-    ops = _parse_chain(process_text)
+    ops = _parse_chain(backend, bucket, process_text)
     try:
         info = backend.store.head_object(bucket, key)
     except errors.NoSuchKey:
         raise errors.NoSuchKey(Key=key, ec="0040-00000024") from None
     if info.size > MAX_SOURCE_BYTES:
         raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
-    data = b"".join(read_chunks(backend.store.object_path(info)))
-    return process(data, ops)
+    return process(_read(backend, bucket, key), ops, fetch=lambda k: _read(backend, bucket, k), region=backend.region)
 
 
-def _parse_chain(text: str) -> list[Op]:
-    if not text.startswith("image/"):
+def _read(backend: Backend, bucket: str, key: str) -> bytes:
+    return b"".join(read_chunks(backend.store.object_path(backend.store.head_object(bucket, key))))
+
+
+def _parse_chain(backend: Backend, bucket: str, text: str) -> list[Op]:
+    """The operations of ``image/…`` or of the bucket's ``style/<name>``.
+
+    Unknown parameters are refused, except crop's undocumented ``r``, which OSS accepts (every SDK
+    suite sends ``crop,…,r_1``; oss-img-spec §1.2).
+    """
+    if text.startswith("style/"):
+        text = backend.store.get_style(bucket, text[len("style/") :]).content
+    elif not text.startswith("image/"):
         raise errors.InvalidArgument(
-            f"Unsupported process {text[:64]!r}: expected image/….", ArgumentName="x-oss-process"
+            f"Unsupported process {text[:64]!r}: expected image/… or style/….", ArgumentName="x-oss-process"
         )
     try:
-        return parse(text, strict=False)
+        return parse(_drop_legacy(text))
     except OpError as exc:
         raise errors.InvalidArgument(exc.message, ec=exc.ec, ArgumentName=exc.param or exc.op) from None
+
+
+def _drop_legacy(text: str) -> str:
+    actions = text.split("/")
+    for i, action in enumerate(actions):
+        if action.startswith("crop,"):
+            actions[i] = ",".join(p for p in action.split(",") if not p.startswith("r_"))
+    return "/".join(actions)
 
 
 def _parse_body(body: bytes) -> tuple[str, str, str | None]:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from PIL import Image
 
 from .codecs import DEFAULT_QUALITY, Source
 
+Fetch = Callable[[str], bytes]
+
 
 @dataclass
 class Canvas:
-    """The image being processed plus the output settings the chain has chosen so far."""
+    """The image being processed plus the output settings the chain has chosen so far.
+
+    An animated GIF keeps its ``frames`` (with ``durations``) through the steps that OSS applies to
+    every frame (resize); any other step makes it static first, as OSS does (oss-img-spec §2).
+    """
 
     image: Image.Image
     source: Source
@@ -22,6 +29,9 @@ class Canvas:
     relative_quality: int | None = None
     absolute_quality: int | None = None
     progressive: bool = False
+    frames: list[Image.Image] = field(default_factory=list)
+    durations: list[int] = field(default_factory=list)
+    fetch: Fetch | None = None  # reads watermark images from the source's bucket
 
     def __post_init__(self) -> None:
         if self.size == (0, 0):
@@ -37,3 +47,23 @@ class Canvas:
                 return max(1, round(base * self.relative_quality / 100))
             return self.relative_quality
         return base or DEFAULT_QUALITY
+
+    def replace(self, image: Image.Image) -> None:
+        """Make ``image`` the (static) result of a step."""
+        self.frames = []
+        self.durations = []
+        self.image = image
+        self.size = image.size
+
+    def map_frames(self, change: Callable[[Image.Image], Image.Image]) -> None:
+        """Apply ``change`` to every frame of an animation, or to the image."""
+        if self.frames:
+            self.frames = [change(f) for f in self.frames]
+            self.image = self.frames[0]
+        else:
+            self.image = change(self.image)
+        self.size = self.image.size
+
+    def with_alpha(self) -> Image.Image:
+        """The (static) image as RGBA, for steps that make pixels transparent."""
+        return self.image if self.image.mode == "RGBA" else self.image.convert("RGBA")

@@ -1,6 +1,7 @@
 """Decode with shrink-on-load, encode per format and quality; the only module that opens files.
 
 Pillow sits behind these few functions so the engine could move to pyvips without touching steps.
+HEIC comes from pillow-heif; AVIF is Pillow's own.
 """
 
 from __future__ import annotations
@@ -8,22 +9,31 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageSequence
+from pillow_heif import register_heif_opener
 
 from .. import errors
 
-# Formats Pillow names -> OSS names, and back.
-OSS_FORMAT = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff", "MPO": "jpg"}
-PIL_FORMAT = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "bmp": "BMP", "gif": "GIF", "tiff": "TIFF"}
+register_heif_opener()
+
+# Formats Pillow names -> OSS names.
+OSS_FORMAT = {
+    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff",
+    "HEIF": "heic", "AVIF": "avif",
+}  # fmt: skip
+PIL_FORMAT = {"png": "PNG", "bmp": "BMP", "tiff": "TIFF", "heic": "HEIF", "avif": "AVIF"}
 MIME = {
     "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp",
     "gif": "image/gif", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
 }  # fmt: skip
-ALPHA_FORMATS = ("png", "webp", "gif", "tiff", "bmp")
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
-MAX_SOURCE_SIDE = 30000
 MAX_SOURCE_PIXELS = 250_000_000
+# Per-format decode limits on a side, with the EC OSS answers (oss-img-spec §2).
+MAX_SIDE = {"jpg": (30000, "0040-00000019"), "tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014")}
+MAX_SIDE_OTHER = (30000, "0040-00000009")
+MAX_AVIF_OUTPUT_PIXELS = 4096 * 2304
+MAX_WEBP_SIDE = 16383
 DEFAULT_QUALITY = 85  # OSS's default encoder quality is unpublished (oss-img-spec §7)
 
 # Our own limits (above) decide what is too large; Pillow's bomb guard must not fire first.
@@ -45,6 +55,11 @@ class Source:
     file_size: int
     quality: int | None
 
+    @property
+    def animated(self) -> bool:
+        """A GIF with more than one frame."""
+        return self.format == "gif" and getattr(self.image, "n_frames", 1) > 1
+
 
 def open_source(data: bytes) -> Source:
     """Read the header only; raises BadRequest for non-images, ImageTooLarge past OSS's limits."""
@@ -58,30 +73,46 @@ def open_source(data: bytes) -> Source:
     if fmt is None:
         raise errors.BadRequest("This image format is not supported.", ec="0040-00000005")
     width, height = image.size
-    if max(width, height) > MAX_SOURCE_SIDE:
-        raise errors.ImageTooLarge("Image width or height exceeds 30000 pixels.", ec="0040-00000009")
+    side, ec = MAX_SIDE.get(fmt, MAX_SIDE_OTHER)
+    if max(width, height) > side:
+        raise errors.ImageTooLarge(f"Image width or height exceeds {side} pixels.", ec=ec)
     if width * height * getattr(image, "n_frames", 1) > MAX_SOURCE_PIXELS:
         raise errors.ImageTooLarge("Image exceeds 250000000 pixels.", ec="0040-00000012")
     return Source(image, fmt, len(data), jpeg_quality(image) if fmt == "jpg" else None)
 
 
-def oriented_size(source: Source) -> tuple[int, int]:
+def orientation(source: Source) -> int:
+    """The EXIF orientation tag (1 when absent)."""
+    return int(source.image.getexif().get(0x0112, 1))
+
+
+def oriented_size(source: Source, auto_orient: bool = True) -> tuple[int, int]:
     """The size after EXIF orientation, without decoding pixels."""
     width, height = source.image.size
-    orientation = source.image.getexif().get(0x0112, 1)
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    return (height, width) if auto_orient and orientation(source) in (5, 6, 7, 8) else (width, height)
 
 
-def decode(source: Source, target: tuple[int, int] | None) -> Image.Image:
+def decode(source: Source, target: tuple[int, int] | None, *, auto_orient: bool = True) -> Image.Image:
     """Pixels, oriented per EXIF; JPEGs decode directly at the smallest scale >= ``target``."""
     image = source.image
     if target is not None and source.format == "jpg":
-        orientation = image.getexif().get(0x0112, 1)
-        draft = (target[1], target[0]) if orientation in (5, 6, 7, 8) else target
+        swap = auto_orient and orientation(source) in (5, 6, 7, 8)
+        draft = (target[1], target[0]) if swap else target
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", draft)
     image.load()
+    if not auto_orient:
+        return image
     oriented = ImageOps.exif_transpose(image)
     return oriented if oriented is not None else image
+
+
+def frames(source: Source) -> tuple[list[Image.Image], list[int]]:
+    """Every frame of an animated GIF as RGBA, with its duration in milliseconds."""
+    images, durations = [], []
+    for frame in ImageSequence.Iterator(source.image):
+        images.append(frame.convert("RGBA"))
+        durations.append(int(frame.info.get("duration", 100)))
+    return images, durations
 
 
 def jpeg_quality(image: Image.Image) -> int | None:
@@ -100,26 +131,40 @@ def jpeg_quality(image: Image.Image) -> int | None:
     return best
 
 
-def encode(image: Image.Image, fmt: str, *, quality: int, progressive: bool = False) -> bytes:
+def encode(
+    image: Image.Image, fmt: str, *, quality: int, progressive: bool = False,
+    frames: list[Image.Image] | None = None, durations: list[int] | None = None,
+) -> bytes:  # fmt: skip
     """Bytes of ``image`` in OSS format ``fmt``; JPEG flattens transparency onto white (§3.9)."""
+    check_output(image.size, fmt)
     out = io.BytesIO()
     if fmt == "jpg":
         flat = flatten(image) if image.mode != "L" else image
         flat.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive)
     elif fmt == "webp":
         image.save(out, "WEBP", quality=quality, method=4)
+    elif fmt == "gif" and frames:
+        frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0, disposal=2)
     elif fmt == "gif":
         image.save(out, "GIF")
-    elif fmt in PIL_FORMAT:
-        image.save(out, PIL_FORMAT[fmt])
+    elif fmt in ("heic", "avif"):
+        image.save(out, PIL_FORMAT[fmt], quality=quality)
     else:
-        raise errors.BadRequest(f"Format {fmt} is not supported by this emulator.", ec="0040-00000206")
+        image.save(out, PIL_FORMAT[fmt])
     return out.getvalue()
+
+
+def check_output(size: tuple[int, int], fmt: str) -> None:
+    """OSS's per-format output limits (oss-img-spec §2). Raises ImageTooLarge."""
+    if fmt == "webp" and max(size) > MAX_WEBP_SIDE:
+        raise errors.ImageTooLarge("Maximum width and height allowed is 16383 pixels for converting webp.")
+    if fmt == "avif" and size[0] * size[1] > MAX_AVIF_OUTPUT_PIXELS:
+        raise errors.ImageTooLarge("AVIF output is limited to 4096 x 2304 pixels.", ec="0040-00000014")
 
 
 def flatten(image: Image.Image, color: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
     """RGB with any transparency composed over ``color``."""
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, color)
         canvas.paste(rgba, mask=rgba.getchannel("A"))

@@ -109,3 +109,58 @@ def _limited(
 def output_too_large(size: tuple[int, int]) -> bool:
     """OSS refuses results wider or taller than 16384 or above 4096² pixels (EC 0040-00000007)."""
     return max(size) > MAX_OUTPUT_SIDE or size[0] * size[1] > MAX_OUTPUT_PIXELS
+
+
+def crop_box(
+    size: tuple[int, int], w: int | None, h: int | None, x: int, y: int, gravity: str
+) -> tuple[int, int, int, int] | None:
+    """The (left, top, right, bottom) region of ``crop``, clipped to the image; None when the start
+    point lies outside it. Origins follow the 2024 gravity table (oss-img-spec §3.2); ``x``/``y``
+    are offsets from that origin (their direction for e/s gravities is unverified)."""
+    width, height = size
+    cw = w if w else width
+    ch = h if h else height
+    ox = {"nw": 0, "west": 0, "sw": 0, "north": width // 2 - cw // 2, "center": width // 2 - cw // 2,
+          "south": width // 2 - cw // 2}.get(gravity, width - cw)  # fmt: skip
+    oy = {"nw": 0, "north": 0, "ne": 0, "west": height // 2 - ch // 2, "center": height // 2 - ch // 2,
+          "east": height // 2 - ch // 2}.get(gravity, height - ch)  # fmt: skip
+    left, top = max(0, ox) + x, max(0, oy) + y
+    if left >= width or top >= height:
+        return None
+    return left, top, min(width, left + cw), min(height, top + ch)
+
+
+def index_slice(size: tuple[int, int], x: int | None, y: int | None, index: int) -> tuple[int, int, int, int] | None:
+    """The slice ``indexcrop`` keeps; ``y`` wins over ``x``; None when ``index`` is past the last slice."""
+    width, height = size
+    if y is not None:
+        top = index * y
+        return None if top >= height else (0, top, width, min(height, top + y))
+    assert x is not None
+    left = index * x
+    return None if left >= width else (left, 0, min(width, left + x), height)
+
+
+def circle_box(size: tuple[int, int], radius: int) -> tuple[int, tuple[int, int, int, int]]:
+    """``(r, box)``: the radius after OSS caps it at half the shorter side, and the centred square
+    of side 2r+1 (oss-img-spec §3.3)."""
+    width, height = size
+    if radius > min(width, height) / 2:
+        radius = (min(width, height) - 1) // 2
+    left, top = width // 2 - radius, height // 2 - radius
+    return radius, (left, top, left + 2 * radius + 1, top + 2 * radius + 1)
+
+
+def place(
+    canvas: tuple[int, int], block: tuple[int, int], gravity: str, x: int, y: int, voffset: int
+) -> tuple[int, int]:
+    """Top-left of a watermark ``block``: margins ``x``/``y`` from the gravity's edges; ``voffset``
+    moves west/center/east blocks up when positive (its sign is unverified; oss-img-spec §3.14)."""
+    width, height = canvas
+    bw, bh = block
+    left = {"nw": x, "west": x, "sw": x, "north": (width - bw) // 2, "center": (width - bw) // 2,
+            "south": (width - bw) // 2}.get(gravity, width - bw - x)  # fmt: skip
+    middle = (height - bh) // 2 - voffset
+    top = {"nw": y, "north": y, "ne": y, "west": middle, "center": middle, "east": middle}.get(gravity, height - bh - y)
+    return left, top
+

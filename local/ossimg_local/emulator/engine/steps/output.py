@@ -1,8 +1,8 @@
-"""``format``, ``quality``: settings for the encoder; no pixel moves here."""
+"""``format``, ``quality``, ``interlace``, ``auto-orient``: settings, no pixel moves here."""
 
 from __future__ import annotations
 
-from ossimg.img.ops import Format, Quality
+from ossimg.img.ops import AutoOrient, Format, Interlace, Quality
 
 from ..canvas import Canvas
 
@@ -18,3 +18,12 @@ def apply_quality(canvas: Canvas, op: Quality) -> None:
     """Record q (relative) and Q (absolute); Q wins when both are set."""
     canvas.relative_quality = op.q
     canvas.absolute_quality = op.Q
+
+
+def apply_interlace(canvas: Canvas, op: Interlace) -> None:
+    """1 writes a progressive JPEG; other formats ignore it."""
+    canvas.progressive = op.value == 1
+
+
+def apply_auto_orient(canvas: Canvas, op: AutoOrient) -> None:  # noqa: ARG001 - a step's signature
+    """Orientation is decided when decoding (it applies to the whole chain); nothing to do here."""

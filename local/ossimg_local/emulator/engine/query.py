@@ -1,10 +1,12 @@
-"""``image/info``: OSS's JSON description of an image instead of its pixels (oss-img-spec §3.12)."""
+"""``image/info`` and ``image/average-hue``: OSS's JSON answers instead of pixels (§3.12-3.13)."""
 
 from __future__ import annotations
 
-from PIL import ExifTags
+import json
 
-from .codecs import Source
+from PIL import ExifTags, ImageStat
+
+from .codecs import Source, decode
 
 _EXIF_FIELDS = {
     ExifTags.Base.Orientation: "Orientation",
@@ -40,9 +42,12 @@ def info_json(source: Source) -> bytes:
     for tag, name in _EXIF_FIELDS.items():
         if tag in exif:
             fields[name] = str(exif[tag]).strip("\x00 ")
-    lines = [f'"{k}": {{"value": "{_escape(v)}"}}' for k, v in sorted(fields.items())]
+    lines = [f'"{k}": {{"value": {json.dumps(v, ensure_ascii=False)}}}' for k, v in sorted(fields.items())]
     return ("{\n    " + ",\n    ".join(lines) + "}").encode("utf-8")
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
+def average_hue_json(source: Source) -> bytes:
+    """``{"RGB": "0xrrggbb"}``: the mean colour (OSS weights "salient" pixels; a plain mean here)."""
+    image = decode(source, (64, 64)).convert("RGB")
+    red, green, blue = (round(c) for c in ImageStat.Stat(image).mean)
+    return json.dumps({"RGB": f"0x{red:02x}{green:02x}{blue:02x}"}).encode()

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ossimg_local.emulator.engine.geometry import (
-    ResizeParams, circle_box, crop_box, index_slice, output_too_large, place, plan_resize, round_half_up,
+    ResizeParams,
+    circle_box,
+    crop_box,
+    index_slice,
+    output_too_large,
+    place,
+    plan_resize,
+    round_half_up,
 )  # fmt: skip
 
 CASES = [

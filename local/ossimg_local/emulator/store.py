@@ -29,13 +29,13 @@ from .disk import Disk, read_json
 from .model import (
     BUCKET_ACLS,
     MAX_STYLES,
-    STYLE_NAME,
-    StyleInfo,
     OBJECT_ACLS,
+    STYLE_NAME,
     BucketInfo,
     Listing,
     NewObject,
     ObjectInfo,
+    StyleInfo,
     valid_bucket_name,
     valid_object_key,
 )

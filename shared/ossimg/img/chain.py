@@ -38,7 +38,9 @@ def parse(text: str, *, strict: bool = True, nested: bool = False) -> list[Op]:
     if text.startswith(STYLE_PREFIX) and not nested:
         return [Style.build({"name": text[len(STYLE_PREFIX) :]})]
     if not text.startswith(PREFIX):
-        raise OpError(f"a process must start with {PREFIX!r} or {STYLE_PREFIX!r}, got {text[:40]!r}.", op="", value=text)
+        raise OpError(
+            f"a process must start with {PREFIX!r} or {STYLE_PREFIX!r}, got {text[:40]!r}.", op="", value=text
+        )
     actions = text[len(PREFIX) :].split("/")
     if actions == [""]:
         raise OpError("image/ names no action.", op="", ec="0040-00000212")

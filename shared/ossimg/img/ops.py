@@ -20,7 +20,7 @@ from .adjust import Blur, Bright, Contrast, Sharpen
 from .base import Op
 from .output import Format, ImageFormat, Interlace, Quality
 from .query import AverageHue, Info
-from .shape import AutoOrient, Circle, Crop, IndexCrop, Resize, RoundedCorners, Rotate
+from .shape import AutoOrient, Circle, Crop, IndexCrop, Resize, Rotate, RoundedCorners
 from .watermark import Watermark
 
 __all__ = [

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Degrees, Flag, Gravity, HexColor, Margin, Op, Percent, b64url
+from .base import Degrees, Flag, Gravity, HexColor, Margin, Op, b64url
 
 FONTS = (
     "wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti",
@@ -101,8 +101,8 @@ class Watermark(Op):
 
 def watermark_image(value: str) -> tuple[str, list[Op]]:
     """``(key, ops)`` of ``key[?x-oss-process=image/…]``. Raises ValueError with OSS's reason."""
-    from ..errors import OpError  # noqa: PLC0415
-    from .chain import parse  # noqa: PLC0415 - chain imports this module
+    from ..errors import OpError
+    from .chain import parse
 
     key, mark, process = value.partition(PROCESS_MARK)
     if not key or key.startswith("/"):

@@ -95,7 +95,7 @@ class TestChainRules:
         assert (exc.value.param, exc.value.ec) == ("text", "0040-00000257")
 
     def test_lenient_standard_base64_is_decoded(self):
-        assert parse_action("watermark,text_aGVsbG8g5Zu+54mH5pyN5Yqh77yB").text == "hello 图片服务！"
+        assert parse_action("watermark,text_aGVsbG8g5Zu+54mH5pyN5Yqh77yB").text == "hello 图片服务\uff01"
 
 
 class TestBase64:

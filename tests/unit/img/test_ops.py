@@ -6,8 +6,27 @@ import pytest
 
 from ossimg.errors import OpError
 from ossimg.img.ops import (
-    REGISTRY, AutoOrient, AverageHue, Blur, Bright, Circle, Contrast, Crop, Format, IndexCrop, Info, Interlace,
-    Quality, Resize, Rotate, RoundedCorners, Sharpen, Style, Watermark, op_class, output_format,
+    REGISTRY,
+    AutoOrient,
+    AverageHue,
+    Blur,
+    Bright,
+    Circle,
+    Contrast,
+    Crop,
+    Format,
+    IndexCrop,
+    Info,
+    Interlace,
+    Quality,
+    Resize,
+    Rotate,
+    RoundedCorners,
+    Sharpen,
+    Style,
+    Watermark,
+    op_class,
+    output_format,
 )  # fmt: skip
 
 

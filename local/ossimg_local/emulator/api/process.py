@@ -56,7 +56,8 @@ def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
         raise errors.NoSuchKey(Key=key, ec="0040-00000024") from None
     if info.size > MAX_SOURCE_BYTES:
         raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
-    return process(_read(backend, bucket, key), ops, fetch=lambda k: _read(backend, bucket, k), region=backend.region)
+    region = backend.store.get_bucket_info(bucket).region
+    return process(_read(backend, bucket, key), ops, fetch=lambda k: _read(backend, bucket, k), region=region)
 
 
 def _read(backend: Backend, bucket: str, key: str) -> bytes:

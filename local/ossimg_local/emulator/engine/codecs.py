@@ -7,6 +7,7 @@ HEIC comes from pillow-heif; AVIF is Pillow's own.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, ImageSequence
@@ -66,7 +67,10 @@ def open_source(data: bytes) -> Source:
     if len(data) > MAX_SOURCE_BYTES:
         raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # The pixel limit below answers with OSS's error; Pillow's warning would only repeat it.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
     except (OSError, SyntaxError, ValueError):
         raise errors.BadRequest("This image format is not supported.", ec="0040-00000005") from None
     fmt = OSS_FORMAT.get(image.format or "")

@@ -163,4 +163,3 @@ def place(
     middle = (height - bh) // 2 - voffset
     top = {"nw": y, "north": y, "ne": y, "west": middle, "center": middle, "east": middle}.get(gravity, height - bh - y)
     return left, top
-

@@ -11,8 +11,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from ossimg.img.ops import (
-    AutoOrient, AverageHue, Blur, Bright, Circle, Contrast, Crop, Format, IndexCrop, Info, Interlace, Op,
-    Quality, Resize, Rotate, RoundedCorners, Sharpen, Watermark,
+    AutoOrient,
+    AverageHue,
+    Blur,
+    Bright,
+    Circle,
+    Contrast,
+    Crop,
+    Format,
+    IndexCrop,
+    Info,
+    Interlace,
+    Op,
+    Quality,
+    Resize,
+    Rotate,
+    RoundedCorners,
+    Sharpen,
+    Watermark,
 )  # fmt: skip
 
 from .. import errors

@@ -25,5 +25,5 @@ def apply_interlace(canvas: Canvas, op: Interlace) -> None:
     canvas.progressive = op.value == 1
 
 
-def apply_auto_orient(canvas: Canvas, op: AutoOrient) -> None:  # noqa: ARG001 - a step's signature
+def apply_auto_orient(canvas: Canvas, op: AutoOrient) -> None:
     """Orientation is decided when decoding (it applies to the whole chain); nothing to do here."""

@@ -18,7 +18,7 @@ def apply(canvas: Canvas, op: Watermark) -> None:
     """Draw one watermark onto the canvas; the image keeps its size."""
     block = _block(canvas, op)
     if op.t is not None and op.t < 100:
-        block.putalpha(block.getchannel("A").point(lambda a: a * op.t // 100))  # type: ignore[operator]
+        block.putalpha(block.getchannel("A").point(lambda a: a * op.t // 100))
     base = canvas.with_alpha().copy()
     if op.fill:
         step_x, step_y = block.width + (op.padx or 0), block.height + (op.pady or 0)
@@ -75,12 +75,15 @@ def _text(op: Watermark) -> Image.Image:
 
 
 def _image(canvas: Canvas, op: Watermark) -> Image.Image:
-    key = op.image_key
-    assert key is not None and canvas.fetch is not None
+    key, fetch = op.image_key, canvas.fetch
+    if key is None or fetch is None:
+        raise errors.InvalidArgument("An image watermark needs the source's bucket to read it from.")
     try:
-        source = codecs.open_source(canvas.fetch(key))
+        source = codecs.open_source(fetch(key))
     except errors.NoSuchKey:
-        raise errors.InvalidArgument(f"The watermark image {key} does not exist in this bucket.", ec="0040-00000265")
+        raise errors.InvalidArgument(
+            f"The watermark image {key} does not exist in this bucket.", ec="0040-00000265"
+        ) from None
     if source.format not in WATERMARK_FORMATS:
         raise errors.InvalidArgument(f"The watermark image {key} must be JPG, PNG, BMP, WebP or TIFF.")
     mark = Canvas(codecs.decode(source, None), source, source.format, fetch=canvas.fetch)
@@ -90,7 +93,7 @@ def _image(canvas: Canvas, op: Watermark) -> Image.Image:
 
 
 def _nested_step(mark: Canvas, op: Op, main: tuple[int, int]) -> None:
-    from ..pipeline import STEPS  # noqa: PLC0415 - the pipeline imports this module
+    from ..pipeline import STEPS
 
     if isinstance(op, Resize) and op.P is not None:
         # P: the watermark's size as a percentage of the main image, aspect kept.

@@ -6,9 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
+# Debian packages with the fonts OSS names for text watermarks (wqy-zenhei, wqy-microhei, droidsansfallback).
+FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
+FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo test lint compat invoke emulator clean
+.PHONY: help venv fonts demo test lint compat invoke emulator clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,10 +24,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## create .venv and install ossimg with its local and dev extras
 
-demo: $(STAMP) ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
+fonts: ## install the watermark fonts OSS names (Debian packages; needs root or sudo)
+	@if [ -f $(FONT_CHECK) ]; then exit 0; fi; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	if command -v apt-get >/dev/null; then \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(FONT_PACKAGES) >/dev/null; \
+	else echo "fonts: no apt-get here; install $(FONT_PACKAGES) (text watermarks fall back to Pillow's font)"; fi
+
+demo: $(STAMP) fonts ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
 	$(BIN)/ossimg demo --out $(OUT)
 
-test: lint ## lint, then run the whole test suite
+test: lint fonts ## lint, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff, mypy --strict, import contracts

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import oss2
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from ossimg.rules.load import load_rules
 
@@ -31,6 +31,10 @@ from .fc.template import FunctionSpec, load_template
 from .samples import sample_image
 
 AK, SK = "LTAI-demo-access-key", "demo-secret-not-for-production"
+# What the gallery/ rule references in the source bucket: a watermark image and a bucket style.
+SOURCE_BUCKET = "ossimg-uploads"
+LOGO_KEY = "assets/logo.png"
+STYLES = {"ossimg-square": "image/resize,m_fill,w_240,h_240/format,png"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ def run_demo(root: Path, out: Path, events: list[Path], *, region: str = "cn-han
             auth = oss2.Auth(AK, SK)
             for name in _bucket_names(spec, rules_file):
                 oss2.Bucket(auth, server.endpoint, name).create_bucket()
+            _prepare_assets(oss2.Bucket(auth, server.endpoint, SOURCE_BUCKET))
             runner = _runner(root, spec, backend, server.endpoint, rules_file, region)
             problems = 0
             produced: list[Produced] = []
@@ -81,6 +86,24 @@ def _bucket_names(spec: FunctionSpec, rules_file: Path) -> list[str]:
     names = {t.bucket for t in spec.triggers}
     names |= {v.bucket for r in load_rules(rules_file).rules for v in r.variants if v.bucket}
     return sorted(names)
+
+
+def _prepare_assets(bucket: oss2.Bucket) -> None:
+    """The watermark image and bucket styles the example rules use."""
+    bucket.put_object(LOGO_KEY, logo())
+    for name, content in STYLES.items():
+        bucket.put_bucket_style(name, content)
+
+
+def logo() -> bytes:
+    """A small translucent badge to stamp on images."""
+    badge = Image.new("RGBA", (240, 120), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(badge)
+    draw.rounded_rectangle((0, 0, 239, 119), radius=24, fill=(255, 106, 0, 220))
+    draw.text((30, 35), "ossimg", fill=(255, 255, 255, 255), font_size=44)
+    out = io.BytesIO()
+    badge.save(out, "PNG")
+    return out.getvalue()
 
 
 def _runner(
@@ -148,14 +171,19 @@ def _read_back(result: Invocation, auth: oss2.Auth, endpoint: str, out: Path) ->
             continue
         bucket, key = line["target_bucket"], line["target_key"]
         data = oss2.Bucket(auth, endpoint, bucket).get_object(key).read()
-        image = Image.open(io.BytesIO(data))
         target = out / bucket / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        produced.append(
-            Produced(bucket, key, image.width, image.height, OSS_FORMAT.get(image.format or "", "?"), len(data))
-        )
+        produced.append(_describe(bucket, key, data))
     return produced
+
+
+def _describe(bucket: str, key: str, data: bytes) -> Produced:
+    """Size and format of a saved variant (info and average-hue variants save JSON)."""
+    if data.startswith(b"{"):
+        return Produced(bucket, key, 0, 0, "json", len(data))
+    with Image.open(io.BytesIO(data)) as image:
+        return Produced(bucket, key, image.width, image.height, OSS_FORMAT.get(image.format or "", "?"), len(data))
 
 
 def _print_table(produced: list[Produced], out: Path) -> None:
@@ -163,7 +191,8 @@ def _print_table(produced: list[Produced], out: Path) -> None:
     width = max([len(f"{p.bucket}/{p.key}") for p in produced] + [6])
     print(f"  {'target':<{width}}  {'size':>11}  {'format':<6}  {'bytes':>8}")
     for p in produced:
-        print(f"  {p.bucket + '/' + p.key:<{width}}  {f'{p.width}x{p.height}':>11}  {p.format:<6}  {p.size:>8}")
+        size = f"{p.width}x{p.height}" if p.format != "json" else "-"
+        print(f"  {p.bucket + '/' + p.key:<{width}}  {size:>11}  {p.format:<6}  {p.size:>8}")
 
 
 def reset_out(out: Path) -> None:

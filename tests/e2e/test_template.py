@@ -67,3 +67,16 @@ def test_outputs_in_the_source_bucket_never_retrigger(spec, root):
             if variant.bucket is None:
                 prefix = variant.key_template.split("{")[0]
                 assert not any(prefix.startswith(t.prefix) or t.prefix.startswith(prefix) for t in spec.triggers)
+
+
+def test_role_can_read_every_watermark_image(spec, root):
+    from ossimg.img.chain import parse
+    from ossimg.img.ops import Watermark
+
+    rules = load_rules(root / "rules" / "example.yaml")
+    images = [
+        op.image_key for r in rules.rules for v in r.variants for op in parse(v.chain) if isinstance(op, Watermark)
+    ]
+    assert images, "the example rules should show an image watermark"
+    for key in images:
+        assert allowed(spec, "oss:GetObject", f"acs:oss:*:*:ossimg-uploads/{key}")

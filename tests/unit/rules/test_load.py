@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ossimg.errors import RuleFileError
+from ossimg.img.chain import parse
+from ossimg.img.ops import REGISTRY
 from ossimg.rules.load import load_rules, parse_rules
 
 
 def test_the_example_rules_compile(root):
     rules = load_rules(root / "rules" / "example.yaml")
-    assert [r.prefix for r in rules.rules] == ["uploads/", "avatars/"]
+    assert [r.prefix for r in rules.rules] == ["uploads/", "avatars/", "gallery/"]
     thumb = rules.rules[0].variants[0]
     assert thumb.name == "thumb"
     assert thumb.chain == "image/resize,m_fill,w_200,h_200/format,webp/quality,q_80"
@@ -70,3 +72,9 @@ def test_ops_forms_are_equivalent():
     as_chain = b"version: 1\nrules: {a/: {variants: {v: {ops: 'image/resize,w_10/format,png', key: k}}}}"
     chains = {parse_rules(t, source="x").rules[0].variants[0].chain for t in (as_list, as_items, as_chain)}
     assert chains == {"image/resize,w_10/format,png"}
+
+
+def test_the_example_uses_every_img_action(root):
+    rules = load_rules(root / "rules" / "example.yaml")
+    used = {op.action for rule in rules.rules for v in rule.variants for op in parse(v.chain)}
+    assert used == {*REGISTRY, "style"}

@@ -142,10 +142,10 @@ def index_slice(size: tuple[int, int], x: int | None, y: int | None, index: int)
 
 
 def circle_box(size: tuple[int, int], radius: int) -> tuple[int, tuple[int, int, int, int]]:
-    """``(r, box)``: the radius after OSS caps it at half the shorter side, and the centred square
-    of side 2r+1 (oss-img-spec §3.3)."""
+    """``(r, box)``: the radius after OSS caps it to (shorter side - 1) / 2, and the centred square
+    of side 2r+1 (oss-img-spec §3.3); the cap applies whenever that square would not fit."""
     width, height = size
-    if radius > min(width, height) / 2:
+    if 2 * radius + 1 > min(width, height):
         radius = (min(width, height) - 1) // 2
     left, top = width // 2 - radius, height // 2 - radius
     return radius, (left, top, left + 2 * radius + 1, top + 2 * radius + 1)

@@ -75,7 +75,11 @@ def test_role_can_read_every_watermark_image(spec, root):
 
     rules = load_rules(root / "rules" / "example.yaml")
     images = [
-        op.image_key for r in rules.rules for v in r.variants for op in parse(v.chain) if isinstance(op, Watermark)
+        op.image_key
+        for r in rules.rules
+        for v in r.variants
+        for op in parse(v.chain)
+        if isinstance(op, Watermark) and op.image_key
     ]
     assert images, "the example rules should show an image watermark"
     for key in images:

@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test lint compat invoke emulator clean
+.PHONY: help venv fonts demo test lint compat bench invoke emulator clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,10 +38,13 @@ test: lint fonts ## lint, then run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff, mypy --strict, import contracts
-	$(BIN)/ruff check shared local functions tests
-	$(BIN)/ruff format --check --quiet shared local functions tests
+	$(BIN)/ruff check shared local functions tests bench
+	$(BIN)/ruff format --check --quiet shared local functions tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+bench: $(STAMP) ## print speed and memory figures, each against a baseline measured in the same run
+	$(BIN)/python bench/img_engine.py
 
 invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a fresh emulator
 	$(BIN)/ossimg demo --out $(OUT) --event $(EVENT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from functools import cached_property
 
 from PIL import Image, ImageOps, ImageSequence
 from pillow_heif import register_heif_opener
@@ -54,7 +55,11 @@ class Source:
     image: Image.Image
     format: str
     file_size: int
-    quality: int | None
+
+    @cached_property
+    def quality(self) -> int | None:
+        """The source's estimated JPEG quality (only JPEGs have one)."""
+        return jpeg_quality(self.image) if self.format == "jpg" else None
 
     @property
     def animated(self) -> bool:
@@ -82,7 +87,7 @@ def open_source(data: bytes) -> Source:
         raise errors.ImageTooLarge(f"Image width or height exceeds {side} pixels.", ec=ec)
     if width * height * getattr(image, "n_frames", 1) > MAX_SOURCE_PIXELS:
         raise errors.ImageTooLarge("Image exceeds 250000000 pixels.", ec="0040-00000012")
-    return Source(image, fmt, len(data), jpeg_quality(image) if fmt == "jpg" else None)
+    return Source(image, fmt, len(data))
 
 
 def orientation(source: Source) -> int:
@@ -120,19 +125,18 @@ def frames(source: Source) -> tuple[list[Image.Image], list[int]]:
 
 
 def jpeg_quality(image: Image.Image) -> int | None:
-    """Estimate a JPEG's libjpeg quality from its luminance quantization table."""
+    """Estimate a JPEG's libjpeg quality from its luminance quantization table.
+
+    libjpeg scales the standard table by S = 5000/Q (Q < 50) or 200 - 2Q; averaging the observed
+    scale over the 64 entries and inverting that formula recovers Q.
+    """
     tables = getattr(image, "quantization", None)
     if not tables or 0 not in tables:
         return None
-    luma = list(tables[0])
-    best, best_err = None, float("inf")
-    for quality in range(1, 101):
-        scale = 5000 / quality if quality < 50 else 200 - 2 * quality
-        table = [min(255, max(1, (v * scale + 50) // 100)) for v in _STD_LUMA]
-        err = sum(abs(a - b) for a, b in zip(sorted(table), sorted(luma), strict=False))
-        if err < best_err:
-            best, best_err = quality, err
-    return best
+    luma = sorted(tables[0])
+    scale = sum(v * 100 / s for v, s in zip(luma, sorted(_STD_LUMA), strict=False)) / len(luma)
+    quality = (200 - scale) / 2 if scale <= 100 else 5000 / scale
+    return max(1, min(100, int(round(quality))))
 
 
 def encode(

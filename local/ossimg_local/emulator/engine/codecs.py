@@ -136,7 +136,8 @@ def jpeg_quality(image: Image.Image) -> int | None:
     luma = sorted(tables[0])
     scale = sum(v * 100 / s for v, s in zip(luma, sorted(_STD_LUMA), strict=False)) / len(luma)
     quality = (200 - scale) / 2 if scale <= 100 else 5000 / scale
-    return max(1, min(100, int(round(quality))))
+    estimate: int = round(quality)
+    return max(1, min(100, estimate))
 
 
 def encode(

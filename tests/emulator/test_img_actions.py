@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import oss2
 import pytest
 from PIL import Image
 
@@ -13,6 +14,25 @@ from ..conftest import make_image
 
 # (process, size, PIL format, mode) on a 400x300 JPEG: one row per action and mode.
 ACTIONS = [
+    pytest.param("image/resize,m_lfit,w_150,h_80", (107, 80), "JPEG", "RGB", id="resize-lfit"),
+    pytest.param("image/resize,m_mfit,w_150,h_80", (150, 113), "JPEG", "RGB", id="resize-mfit"),
+    pytest.param("image/resize,m_fill,w_150,h_80", (150, 80), "JPEG", "RGB", id="resize-fill"),
+    pytest.param("image/resize,m_pad,w_150,h_80", (150, 80), "JPEG", "RGB", id="resize-pad"),
+    pytest.param("image/resize,m_fixed,w_150,h_80", (150, 80), "JPEG", "RGB", id="resize-fixed"),
+    pytest.param("image/resize,l_200", (200, 150), "JPEG", "RGB", id="resize-long"),
+    pytest.param("image/resize,s_150", (200, 150), "JPEG", "RGB", id="resize-short"),
+    pytest.param("image/resize,p_50", (200, 150), "JPEG", "RGB", id="resize-percent"),
+    pytest.param("image/resize,w_800,limit_0", (800, 600), "JPEG", "RGB", id="resize-enlarge"),
+    pytest.param("image/format,png", (400, 300), "PNG", "RGB", id="format-png"),
+    pytest.param("image/format,webp", (400, 300), "WEBP", "RGB", id="format-webp"),
+    pytest.param("image/format,bmp", (400, 300), "BMP", "RGB", id="format-bmp"),
+    pytest.param("image/format,tiff", (400, 300), "TIFF", "RGB", id="format-tiff"),
+    pytest.param("image/quality,q_50", (400, 300), "JPEG", "RGB", id="quality-relative"),
+    pytest.param("image/quality,Q_60", (400, 300), "JPEG", "RGB", id="quality-absolute"),
+    pytest.param(
+        "image/watermark,image_" + b64url("logo.png") + ",g_center", (400, 300), "JPEG", "RGB", id="watermark-image"
+    ),
+    pytest.param("style/half", (200, 150), "PNG", "RGB", id="style"),
     pytest.param("image/crop,w_100,h_80", (100, 80), "JPEG", "RGB", id="crop-nw"),
     pytest.param("image/crop,w_100,h_80,x_50,y_40", (100, 80), "JPEG", "RGB", id="crop-offset"),
     pytest.param("image/crop,w_100,h_80,g_center", (100, 80), "JPEG", "RGB", id="crop-center"),
@@ -49,6 +69,8 @@ ACTIONS = [
 @pytest.fixture(name="src")
 def _src(bucket):
     bucket.put_object("src.jpg", make_image((400, 300)))
+    bucket.put_object("logo.png", make_image((60, 30), "PNG", mode="RGBA"))
+    bucket.put_bucket_style("half", "image/resize,p_50/format,png")
     return bucket
 
 
@@ -70,6 +92,62 @@ def test_process_object_saves_the_same_result(src, make_bucket, process, size, f
     assert result.fileSize == len(data)
     image = opened(data)
     assert (image.size, image.format, image.mode) == (size, fmt, mode)
+
+
+# Each documented validation error, with the EC OSS answers it with (oss-img-spec §4.3).
+INVALID = [
+    pytest.param("image/resize,w_100,m_abc", "0040-00000311", id="resize-m"),
+    pytest.param("image/resize,w_0", "0040-00000312", id="resize-w"),
+    pytest.param("image/resize,h_99999", "0040-00000313", id="resize-h"),
+    pytest.param("image/resize,s_0", "0040-00000315", id="resize-s"),
+    pytest.param("image/resize,p_0", "0040-00000317", id="resize-p"),
+    pytest.param("image/resize", "0040-00000322", id="resize-empty"),
+    pytest.param("image/crop,w_-1", "0040-00000225", id="crop-w"),
+    pytest.param("image/crop,h_abc", "0040-00000226", id="crop-h"),
+    pytest.param("image/indexcrop,y_abc,i_0", "0040-00000224", id="indexcrop-y"),
+    pytest.param("image/indexcrop,x_10,i_abc", "0040-00000229", id="indexcrop-i"),
+    pytest.param("image/indexcrop,x_0", "0040-00000230", id="indexcrop-x"),
+    pytest.param("image/circle,r_5000", "0040-00000233", id="circle-r"),
+    pytest.param("image/rounded-corners,r_abc", "0040-00000237", id="rounded-r"),
+    pytest.param("image/rotate", "0040-00000216", id="rotate-missing"),
+    pytest.param("image/rotate,400", "0040-00000217", id="rotate-range"),
+    pytest.param("image/rotate,90,200,300", "0040-00000203", id="rotate-many-values"),
+    pytest.param("image/blur,r_200,s_2", "0040-00000241", id="blur-r"),
+    pytest.param("image/blur,r_2,s_200", "0040-00000242", id="blur-s"),
+    pytest.param("image/bright", "0040-00000245", id="bright-missing"),
+    pytest.param("image/bright,200", "0040-00000246", id="bright-range"),
+    pytest.param("image/sharpen", "0040-00000279", id="sharpen-missing"),
+    pytest.param("image/sharpen,10", "0040-00000280", id="sharpen-range"),
+    pytest.param("image/interlace", "0040-00000281", id="interlace-missing"),
+    pytest.param("image/interlace,2", "0040-00000282", id="interlace-range"),
+    pytest.param("image/quality", "0040-00000307", id="quality-missing"),
+    pytest.param("image/quality,Q_200", "0040-00000308", id="quality-Q"),
+    pytest.param("image/quality,q_200", "0040-00000309", id="quality-q"),
+    pytest.param("image/format,dng", "0040-00000206", id="format-value"),
+    pytest.param("image/format", "0040-00000207", id="format-missing"),
+    pytest.param("image/watermark,type_eA,text_eA", "0040-00000251", id="watermark-font"),
+    pytest.param("image/watermark,text_!!", "0040-00000257", id="watermark-text-base64"),
+    pytest.param("image/watermark,t_50", "0040-00000258", id="watermark-nothing"),
+    pytest.param("image/watermark,image_!!", "0040-00000265", id="watermark-image-base64"),
+    pytest.param("image/watermark,text_eA,fill_2", "0040-00000274", id="watermark-fill"),
+    pytest.param("image/", "0040-00000212", id="no-action"),
+    pytest.param("image/slim,1", "0040-00000213", id="unknown-action"),
+]
+
+
+@pytest.mark.parametrize(("process", "ec"), INVALID)
+def test_invalid_in_get(src, process, ec):
+    with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
+        src.get_object("src.jpg", process=process)
+    assert (exc.value.status, exc.value.ec) == (400, ec)
+
+
+@pytest.mark.parametrize(("process", "ec"), INVALID)
+def test_invalid_in_process_object_saves_nothing(src, process, ec):
+    with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
+        src.process_object("src.jpg", process_with_saveas(process, "never.jpg"))
+    assert exc.value.ec == ec
+    assert not src.object_exists("never.jpg")
 
 
 class TestPixels:
@@ -160,8 +238,6 @@ class TestAnimatedGif:
         assert (image.size, getattr(image, "n_frames", 1)) == (size, frames)
 
     def test_rounded_corners_is_refused_for_gif(self, gif):
-        import oss2
-
         with pytest.raises(oss2.exceptions.ServerError) as exc:
             gif.get_object("anim.gif", process="image/rounded-corners,r_10")
         assert exc.value.code == "BadRequest"

@@ -96,8 +96,8 @@ def _run_record(
         summary.skipped += 1
         rlog.info("record skipped", reason=f"{record.event_name} is not a completed upload")
         return
-    rule, plans = plan_event(record, rules)
-    if rule is None:
+    matched, plans = plan_event(record, rules)
+    if not matched:
         summary.skipped += 1
         rlog.info("record skipped", reason="no rule matches the key")
         return

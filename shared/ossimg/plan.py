@@ -37,19 +37,21 @@ class PlanError:
     message: str
 
 
-def plan_event(event: ObjectEvent, rules: CompiledRules) -> tuple[CompiledRule | None, list[VariantPlan | PlanError]]:
-    """The matching rule (None when no rule matches) and a plan or an error per variant."""
-    rule = rules.match(event.key)
-    if rule is None:
-        return None, []
-    return rule, [plan_variant(event, rule, v) for v in rule.variants]
+def plan_event(event: ObjectEvent, rules: CompiledRules) -> tuple[list[CompiledRule], list[VariantPlan | PlanError]]:
+    """The rules that apply (empty when none does) and a plan or an error per variant."""
+    matched = rules.match(event.key, event.bucket, event.content_type)
+    return matched, [plan_variant(event, rule, v) for rule in matched for v in rule.variants]
 
 
 def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVariant) -> VariantPlan | PlanError:
     """Plan one variant of ``rule`` for ``event``."""
     parts = key_parts(event.key)
-    fmt = _output_format(variant.format, parts["ext"])
-    values = {**parts, "variant": variant.name, "format": fmt, "rule": rule.prefix}
+    year, month, day = (event.event_time[:10].split("-") + ["", "", ""])[:3]
+    values = {
+        **parts, "variant": variant.name, "format": _output_format(variant.format, parts["ext"]),
+        "rule": rule.prefix, "bucket": event.bucket, "etag": (event.etag or "").lower(),
+        "year": year, "month": month, "day": day,
+    }  # fmt: skip
     try:
         target_key = render_key(variant.key_template, values)
     except ValueError as exc:

@@ -1,12 +1,21 @@
-"""Rules ready to run: chains rendered, prefixes ordered; plain data, no pydantic.
+"""Rules ready to run: chains rendered, filters compiled, prefixes indexed; plain data, no pydantic.
 
 Why a second form: validation needs pydantic once when rules load; matching and planning run per
 event and need only strings, so they stay cheap and importable without the models.
+
+Precedence, for a key: rules whose prefix is a prefix of the key, longest prefix first; among equal
+prefixes, higher ``priority`` first, then file order. The first rule whose filters (suffix, glob,
+content type, bucket) all pass applies; with ``stop: false`` the next matching ones apply too.
+Finding the candidates costs one dictionary lookup per distinct prefix length, whatever the number
+of rules (a prefix trie flattened into a hash per length).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import mimetypes
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,24 +31,119 @@ class CompiledVariant:
 
 @dataclass(frozen=True)
 class CompiledRule:
-    """A prefix and its variants, in file order."""
+    """A rule with its filters compiled."""
 
     prefix: str
     variants: tuple[CompiledVariant, ...]
+    name: str | None = None
+    priority: int = 0
+    order: int = 0
+    suffixes: tuple[str, ...] = ()
+    glob: str | None = None
+    content_types: tuple[str, ...] = ()
+    bucket: str | None = None
+    stop: bool = True
+    glob_regex: re.Pattern[str] | None = field(default=None, compare=False)
+
+    @property
+    def label(self) -> str:
+        """How errors and logs name this rule: ``'uploads/'`` or ``'uploads/' (photos)``."""
+        return f"{self.prefix!r}" + (f" ({self.name})" if self.name else "")
+
+    def refusal(self, key: str, bucket: str, content_type: str | None) -> str | None:
+        """Why this rule does not match (its prefix already does), or None when it does."""
+        if self.bucket is not None and bucket != self.bucket:
+            return f"bucket {bucket!r} is not {self.bucket!r}"
+        if self.suffixes and not key.lower().endswith(self.suffixes):
+            return f"key does not end with {' or '.join(self.suffixes)}"
+        if self.glob_regex is not None and not self.glob_regex.fullmatch(key):
+            return f"key does not match glob {self.glob!r}"
+        if self.content_types:
+            kind = content_type or mimetypes.guess_type(key)[0]
+            if kind is None or not any(type_matches(kind, pattern) for pattern in self.content_types):
+                return f"content type {kind or 'unknown'} is not {' or '.join(self.content_types)}"
+        return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rule whose prefix matches a key, and whether the rest of it did (for ``explain``)."""
+
+    rule: CompiledRule
+    applied: bool
+    reason: str
 
 
 @dataclass(frozen=True)
 class CompiledRules:
-    """Every rule of one file, plus the digest that identifies this version of it."""
+    """Every rule of one file, indexed by prefix, plus the digest that identifies this version."""
 
     rules: tuple[CompiledRule, ...]
     version: str
     source: str
+    _by_prefix: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _lengths: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
-    def match(self, key: str) -> CompiledRule | None:
-        """The rule with the longest prefix of ``key``, or None."""
-        best = None
+    def __post_init__(self) -> None:
+        groups: dict[str, list[CompiledRule]] = {}
         for rule in self.rules:
-            if key.startswith(rule.prefix) and (best is None or len(rule.prefix) > len(best.prefix)):
-                best = rule
-        return best
+            groups.setdefault(rule.prefix, []).append(rule)
+        index = {p: tuple(sorted(g, key=lambda r: (-r.priority, r.order))) for p, g in groups.items()}
+        object.__setattr__(self, "_by_prefix", index)
+        object.__setattr__(self, "_lengths", tuple(sorted({len(p) for p in index}, reverse=True)))
+
+    def candidates(self, key: str) -> Iterator[CompiledRule]:
+        """Rules whose prefix is a prefix of ``key``, in precedence order."""
+        for length in self._lengths:
+            if length <= len(key):
+                yield from self._by_prefix.get(key[:length], ())
+
+    def with_prefix(self, prefix: str) -> tuple[CompiledRule, ...]:
+        """The rules declared for exactly ``prefix``, in precedence order."""
+        return self._by_prefix.get(prefix, ())
+
+    def explain(self, key: str, bucket: str, content_type: str | None = None) -> list[Candidate]:
+        """Every candidate and what became of it: applied, passed over, or not reached."""
+        out, done = [], False
+        for rule in self.candidates(key):
+            if done:
+                out.append(Candidate(rule, False, "not reached: an earlier rule matched and stops"))
+                continue
+            refusal = rule.refusal(key, bucket, content_type)
+            if refusal is None:
+                reason = "prefix, and every filter, match" + ("" if rule.stop else "; stop is false, so go on")
+                out.append(Candidate(rule, True, reason))
+                done = rule.stop
+            else:
+                out.append(Candidate(rule, False, refusal))
+        return out
+
+    def match(self, key: str, bucket: str = "", content_type: str | None = None) -> list[CompiledRule]:
+        """The rules that apply to ``key``, in precedence order (empty when none does)."""
+        applied = []
+        for rule in self.candidates(key):
+            if rule.refusal(key, bucket, content_type) is None:
+                applied.append(rule)
+                if rule.stop:
+                    break
+        return applied
+
+
+def type_matches(kind: str, pattern: str) -> bool:
+    """``image/png`` matches ``image/png`` and ``image/*``."""
+    return kind == pattern or (pattern.endswith("/*") and kind.startswith(pattern[:-1]))
+
+
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """``*`` matches within a folder, ``**`` across folders, ``?`` one character but ``/``."""
+    out, i = "", 0
+    while i < len(glob):
+        if glob.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif glob[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif glob[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(glob[i]), i + 1
+    return re.compile(out)

@@ -1,23 +1,46 @@
-"""Output key templates: placeholders, rendering and normalisation; pure.
+"""Output key templates: placeholders, rendering, normalisation and confinement; pure.
 
-Placeholders, for a source key ``photos/2024/cat.JPG`` and variant ``thumb`` saved as webp:
-``{key}`` photos/2024/cat.JPG, ``{dir}`` photos/2024, ``{name}`` cat.JPG, ``{stem}`` cat,
-``{ext}`` JPG, ``{variant}`` thumb, ``{format}`` webp, ``{rule}`` the rule's prefix.
+Placeholders, for source ``photos/2024/cat.JPG`` in bucket ``uploads`` saved by variant ``thumb``
+as webp, from an event at 2026-11-20T06:45:43Z with ETag ``688A…``:
+
+=============  ==========================
+``{key}``      photos/2024/cat.JPG
+``{dir}``      photos/2024
+``{name}``     cat.JPG
+``{stem}``     cat
+``{ext}``      JPG
+``{variant}``  thumb
+``{format}``   webp (the variant's output format)
+``{rule}``     the matched rule's prefix
+``{bucket}``   uploads (the source bucket)
+``{etag}``     the source's ETag, lower case
+``{year}`` ``{month}`` ``{day}``  2026, 11, 20 (from the event time)
+=============  ==========================
+
+A rendered key is normalised (empty and ``.`` segments dropped, no leading ``/``) and must stay
+under the template's literal prefix: ``thumbs/{key}`` can never write outside ``thumbs/``.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 import string
 
-PLACEHOLDERS = ("key", "dir", "name", "stem", "ext", "variant", "format", "rule")
+PLACEHOLDERS = (
+    "key", "dir", "name", "stem", "ext", "variant", "format", "rule", "bucket", "etag", "year", "month", "day",
+)  # fmt: skip
 MAX_KEY_BYTES = 1023
 
 
 def template_fields(template: str) -> list[str]:
     """Placeholder names used by ``template``. Raises ValueError for a malformed or unknown one."""
     names = []
-    for _, name, spec, conversion in string.Formatter().parse(template):
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise ValueError(f"malformed template {template!r}: {exc}.") from None
+    for _, name, spec, conversion in parsed:
         if name is None:
             continue
         if name not in PLACEHOLDERS or spec or conversion:
@@ -25,6 +48,14 @@ def template_fields(template: str) -> list[str]:
             raise ValueError(f"unknown placeholder {{{name}}} in {template!r}; use {allowed}.")
         names.append(name)
     return names
+
+
+def literal_prefix(template: str) -> str:
+    """The normalised text before the first placeholder: where every rendered key must stay."""
+    head = template.split("{", 1)[0]
+    normal = "/".join(p for p in head.split("/") if p not in ("", "."))
+    # A partial last segment ("thumbs/small-") is still a prefix; a complete one keeps its slash.
+    return normal + "/" if head.endswith("/") and normal else normal
 
 
 def key_parts(key: str) -> dict[str, str]:
@@ -37,7 +68,8 @@ def key_parts(key: str) -> dict[str, str]:
 
 
 def render_key(template: str, values: dict[str, str]) -> str:
-    """Fill ``template`` and normalise the result. Raises ValueError for a key OSS would refuse."""
+    """Fill ``template`` and normalise the result. Raises ValueError for a key OSS would refuse or
+    one that leaves the template's literal prefix."""
     key = template.format_map(values)
     parts = [p for p in key.split("/") if p not in ("", ".")]
     if ".." in parts:
@@ -49,4 +81,17 @@ def render_key(template: str, values: dict[str, str]) -> str:
         raise ValueError(f"the template {template!r} renders an empty key.")
     if len(normal.encode("utf-8")) > MAX_KEY_BYTES:
         raise ValueError(f"the key is longer than {MAX_KEY_BYTES} bytes: {normal[:60]!r}….")
+    prefix = literal_prefix(template)
+    if not normal.startswith(prefix):
+        raise ValueError(f"the key {normal!r} escapes the template's prefix {prefix!r}.")
     return normal
+
+
+def output_pattern(template: str, fixed: dict[str, str]) -> re.Pattern[str]:
+    """A regex matching every key ``template`` can render, with ``fixed`` placeholders known."""
+    out = ""
+    for literal, name, _, _ in string.Formatter().parse(template):
+        out += re.escape(literal)
+        if name is not None:
+            out += re.escape(fixed[name]) if name in fixed else ".*"
+    return re.compile(out)

@@ -1,4 +1,4 @@
-"""Load a rule file (YAML) into validated, compiled rules; errors point at file, line and field."""
+"""Load a rule file (YAML) into validated, checked, compiled rules; errors point at file, line and field."""
 
 from __future__ import annotations
 
@@ -13,13 +13,14 @@ from ruamel.yaml.error import YAMLError
 
 from ..errors import RuleError, RuleFileError
 from ..img.chain import render
-from ..img.ops import Format
-from .compiled import CompiledRule, CompiledRules, CompiledVariant
-from .model import RuleSet
+from ..img.ops import Format, Op
+from .checks import Problem, check_rules
+from .compiled import CompiledRule, CompiledRules, CompiledVariant, glob_regex
+from .model import Rule, RuleSet
 
 
 def load_rules(path: str | Path) -> CompiledRules:
-    """Read, validate and compile the rules in ``path``. Raises RuleFileError listing every problem."""
+    """Read, validate, check and compile the rules in ``path``. Raises RuleFileError listing every problem."""
     path = Path(path)
     try:
         text = path.read_bytes()
@@ -29,29 +30,54 @@ def load_rules(path: str | Path) -> CompiledRules:
 
 
 def parse_rules(text: bytes, *, source: str) -> CompiledRules:
-    """Validate and compile rule-file bytes; ``source`` names them in errors."""
+    """Validate, check and compile rule-file bytes; ``source`` names them in errors."""
     doc = _read_yaml(text, source)
     try:
         ruleset = RuleSet.model_validate(doc)
     except ValidationError as exc:
         raise RuleFileError([_rule_error(e, doc, source) for e in exc.errors()]) from None
-    return compile_rules(ruleset, version=hashlib.sha256(text).hexdigest()[:16], source=source)
+    version = hashlib.sha256(text).hexdigest()[:16]
+    rules, problems = compile_rules(ruleset, version=version, source=source)
+    problems += check_rules(rules, ruleset.region, ruleset.buckets)
+    if problems:
+        raise RuleFileError([_problem(p, doc, source) for p in problems])
+    return rules
 
 
-def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> CompiledRules:
-    """Render each variant's chain once."""
-    rules = []
-    for prefix, rule in ruleset.rules.items():
+def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> tuple[CompiledRules, list[Problem]]:
+    """Resolve presets and render each variant's chain once; problems found on the way."""
+    compiled, problems, seen = [], [], set()
+    for order, (prefix, rule) in enumerate(ruleset.rule_list()):
+        identity = (prefix, rule.name)
+        path = f"rules[{prefix!r}]" + (f"[{rule.name}]" if rule.name else "")
+        if identity in seen:
+            problems.append(Problem(path, "two rules share this prefix without different names"))
+        seen.add(identity)
         variants = []
         for name, variant in rule.variants.items():
-            formats = [op.value for op in variant.ops if isinstance(op, Format)]
+            preset: list[Op] = []
+            if variant.preset is not None:
+                if variant.preset not in ruleset.presets:
+                    known = ", ".join(sorted(ruleset.presets)) or "none"
+                    problems.append(
+                        Problem(f"{path}.variants.{name}.preset", f"no preset {variant.preset!r} (presets: {known})")
+                    )
+                preset = ruleset.presets.get(variant.preset, [])
+            ops = [*preset, *variant.ops]
+            formats = [op.value for op in ops if isinstance(op, Format)]
             variants.append(
-                CompiledVariant(
-                    name, render(variant.ops), variant.key, variant.bucket, formats[-1] if formats else None
-                )
+                CompiledVariant(name, render(ops), variant.key, variant.bucket, formats[-1] if formats else None)
             )
-        rules.append(CompiledRule(prefix, tuple(variants)))
-    return CompiledRules(tuple(rules), version, source)
+        compiled.append(_compiled_rule(prefix, rule, order, tuple(variants)))
+    return CompiledRules(tuple(compiled), version, source), problems
+
+
+def _compiled_rule(prefix: str, rule: Rule, order: int, variants: tuple[CompiledVariant, ...]) -> CompiledRule:
+    return CompiledRule(
+        prefix=prefix, variants=variants, name=rule.name, priority=rule.priority, order=order,
+        suffixes=tuple(s.lower() for s in rule.suffix), glob=rule.glob, content_types=tuple(rule.content_type),
+        bucket=rule.bucket, stop=rule.stop, glob_regex=glob_regex(rule.glob) if rule.glob else None,
+    )  # fmt: skip
 
 
 def _read_yaml(text: bytes, source: str) -> Any:
@@ -69,12 +95,24 @@ def _read_yaml(text: bytes, source: str) -> Any:
 
 def _rule_error(error: Any, doc: Any, source: str) -> RuleError:
     loc = [p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+    rules = doc.get("rules") if isinstance(doc.get("rules"), dict) else {}
+    if len(loc) > 2 and loc[0] == "rules" and isinstance(loc[2], int) and isinstance(rules.get(loc[1]), dict):
+        del loc[2]  # a single rule was written as a mapping: there is no [0] to point at
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field; remove it or check its spelling"
     elif error["type"] == "missing":
         message = "required field is missing"
     return RuleError(message.rstrip(".") + ".", source=source, location=_path(loc), line=_line(doc, loc))
+
+
+def _problem(problem: Problem, doc: Any, source: str) -> RuleError:
+    return RuleError(
+        problem.message.rstrip(".") + ".",
+        source=source,
+        location=problem.location,
+        line=_problem_line(doc, problem.location),
+    )
 
 
 def _path(loc: list[Any]) -> str:
@@ -88,6 +126,21 @@ def _path(loc: list[Any]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def _problem_line(doc: Any, location: str) -> int | None:
+    """The line of ``rules['prefix'][name].variants.v.field`` in the YAML document."""
+    head, _, rest = location.partition("']")
+    prefix = head.removeprefix("rules['")
+    node = (doc.get("rules") or {}).get(prefix)
+    loc: list[Any] = ["rules", prefix]
+    if rest.startswith("[") and isinstance(node, list):
+        name, _, rest = rest[1:].partition("]")
+        index = next((i for i, r in enumerate(node) if isinstance(r, dict) and r.get("name") == name), None)
+        if index is not None:
+            loc.append(index)
+    loc += [p for p in rest.split(".") if p]
+    return _line(doc, loc)
 
 
 def _line(doc: Any, loc: list[Any]) -> int | None:

@@ -1,20 +1,10 @@
-"""The rule file's schema: prefix -> rule -> named variants -> operations, key template, bucket.
+"""The rule file's schema, validated with pydantic; README "Rules" shows a full example.
 
-Example::
-
-    version: 1
-    rules:
-      uploads/:                      # applies to keys under uploads/ (the longest prefix wins)
-        variants:
-          thumb:
-            ops:                     # OSS IMG actions, in order
-              - resize: {m: fill, w: 200, h: 200}
-              - format: webp
-            key: "thumbs/{stem}.{format}"
-            bucket: my-thumbs        # optional; default: the uploaded object's bucket
-          info-chain:
-            ops: "image/resize,l_1024/quality,q_80"   # or a chain, as OSS writes it
-            key: "large/{name}"
+Shape: ``rules`` maps a key prefix to one rule or a list of rules; each rule may narrow its match
+(``suffix``, ``glob``, ``content_type``, ``bucket``), has a ``priority`` and ``stop``, and names
+its variants. A variant is an ordered list of IMG operations (its own ``ops``, after a named
+``preset``'s), an output ``key`` template and an optional target ``bucket``. ``region`` and
+``buckets`` say where buckets live, so a saveas across regions is refused before deploy.
 """
 
 from __future__ import annotations
@@ -22,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import OpError
 from ..img.chain import check, parse, parse_action
@@ -31,6 +21,7 @@ from .keys import template_fields
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+_REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
 
 
 class Strict(BaseModel):
@@ -39,12 +30,30 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _ops_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of an ``ops`` list: each item is ``{action: parameters}`` (built when asked)."""
+    from ..img.ops import REGISTRY
+
+    steps: list[dict[str, Any]] = [
+        {"type": "object", "properties": {name: cls.model_json_schema()}, "required": [name],
+         "additionalProperties": False}
+        for name, cls in sorted(REGISTRY.items())
+    ]  # fmt: skip
+    steps.append({"type": "string", "description": "one action as OSS writes it, e.g. resize,w_200"})
+    schema.clear()
+    schema.update({"anyOf": [
+        {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
+        {"type": "array", "items": {"anyOf": steps}},
+    ]})  # fmt: skip
+
+
 class Variant(Strict):
     """One output: the IMG operations, where the result is saved, and under which key."""
 
-    ops: list[Op] = Field(min_length=1)
-    key: str = Field(min_length=1)
-    bucket: str | None = None
+    preset: str | None = Field(None, description="a name from presets; its operations come first")
+    ops: list[Op] = Field(default_factory=list, json_schema_extra=_ops_schema)
+    key: str = Field(min_length=1, description="output key template, e.g. thumbs/{dir}/{stem}.{format}")
+    bucket: str | None = Field(None, description="target bucket; default: the uploaded object's bucket")
 
     @field_validator("ops", mode="before")
     @classmethod
@@ -60,30 +69,93 @@ class Variant(Strict):
     @field_validator("bucket")
     @classmethod
     def _bucket_name(cls, value: str | None) -> str | None:
-        if value is not None and not _BUCKET.match(value):
-            raise ValueError(f"{value!r} is not an OSS bucket name (3-63 of a-z, 0-9, '-').")
-        return value
+        return _bucket(value)
+
+    @model_validator(mode="after")
+    def _has_ops(self) -> Variant:
+        if not self.ops and self.preset is None:
+            raise ValueError("a variant needs ops, a preset, or both.")
+        return self
 
 
 class Rule(Strict):
-    """What uploads under one prefix become."""
+    """What uploads under one prefix become, optionally narrowed by suffix, glob, type and bucket."""
 
+    name: str | None = Field(None, description="distinguishes rules that share a prefix")
+    priority: int = Field(0, description="among rules with the same prefix, higher runs first")
+    suffix: list[str] = Field(default_factory=list, description="any of these key endings (case-insensitive)")
+    glob: str | None = Field(None, description="the whole key must match: * within a folder, ** across")
+    content_type: list[str] = Field(default_factory=list, description="e.g. image/jpeg or image/*")
+    bucket: str | None = Field(None, description="only uploads to this bucket")
+    stop: bool = Field(True, description="false: less specific matching rules apply as well")
     variants: dict[str, Variant] = Field(min_length=1)
 
     @field_validator("variants")
     @classmethod
     def _variant_names(cls, value: dict[str, Variant]) -> dict[str, Variant]:
         for name in value:
-            if not _NAME.match(name):
-                raise ValueError(f"variant name {name!r} must be 1-63 of A-Z a-z 0-9 _ . - .")
+            _name(name, "variant")
         return value
+
+    @field_validator("name")
+    @classmethod
+    def _rule_name(cls, value: str | None) -> str | None:
+        return None if value is None else _name(value, "rule")
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_types(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(r"[a-z]+/([a-z0-9.+-]+|\*)", item):
+                raise ValueError(f"{item!r} is not a content type such as image/jpeg or image/*.")
+        return value
+
+    @field_validator("bucket")
+    @classmethod
+    def _bucket_name(cls, value: str | None) -> str | None:
+        return _bucket(value)
 
 
 class RuleSet(Strict):
     """A whole rule file."""
 
     version: Literal[1] = 1
-    rules: dict[str, Rule] = Field(min_length=1)
+    region: str | None = Field(None, description="region of the source buckets (and of targets by default)")
+    buckets: dict[str, str] = Field(default_factory=dict, description="bucket -> region, for buckets elsewhere")
+    presets: dict[str, list[Op]] = Field(default_factory=dict, json_schema_extra={"additionalProperties": {}})
+    rules: dict[str, list[Rule]] = Field(min_length=1, description="prefix -> a rule, or a list of rules")
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        """A prefix may hold one rule (a mapping) or several (a list)."""
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, list) else [v] for k, v in value.items()}
+        return value
+
+    @field_validator("presets", mode="before")
+    @classmethod
+    def _build_presets(cls, value: Any) -> dict[str, list[Op]]:
+        if not isinstance(value, dict):
+            raise ValueError("presets maps a name to a list of operations.")
+        return {str(_name(str(k), "preset")): to_ops(v) for k, v in value.items()}
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        return None if value is None else _region(value)
+
+    @field_validator("buckets")
+    @classmethod
+    def _bucket_regions(cls, value: dict[str, str]) -> dict[str, str]:
+        for bucket, region in value.items():
+            _bucket(bucket)
+            _region(region)
+        return value
+
+    def rule_list(self) -> list[tuple[str, Rule]]:
+        """Every (prefix, rule) in file order."""
+        return [(p, r) for p, rules in self.rules.items() for r in rules]
 
 
 def to_ops(value: Any) -> list[Op]:
@@ -100,7 +172,7 @@ def to_ops(value: Any) -> list[Op]:
 
 def _to_op(item: Any) -> Op:
     if isinstance(item, str):
-        return parse_action(item)
+        return parse(item)[0] if item.startswith("style/") else parse_action(item)
     if isinstance(item, dict) and len(item) == 1:
         ((action, params),) = item.items()
         return (Style if action == "style" else op_class(str(action))).build(params)
@@ -112,3 +184,21 @@ def _wrap(build: Any, where: str) -> Any:
         return build()
     except OpError as exc:
         raise ValueError(f"{where}: {exc.message}") from None
+
+
+def _name(value: str, what: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{what} name {value!r} must be 1-63 of A-Z a-z 0-9 _ . - .")
+    return value
+
+
+def _region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError(f"{value!r} is not a region id such as cn-hangzhou.")
+    return value
+
+
+def _bucket(value: str | None) -> str | None:
+    if value is not None and not _BUCKET.match(value):
+        raise ValueError(f"{value!r} is not an OSS bucket name (3-63 of a-z, 0-9, '-').")
+    return value

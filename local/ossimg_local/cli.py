@@ -26,7 +26,27 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root")
     demo.add_argument("--event", type=Path, action="append", help="an event file (default: all of events/)")
 
+    check = commands.add_parser("validate", help="check a rule file offline; exit 1 on any problem")
+    check.add_argument("rules", type=Path)
+    check.add_argument("--json", action="store_true", help="machine-readable report")
+
+    plan = commands.add_parser("explain", help="which rule matches and what each variant becomes, offline")
+    plan.add_argument("rules", type=Path)
+    plan.add_argument("target", help="an event file (events/*.json) or an object key")
+    plan.add_argument("--bucket", help="the bucket a bare key was uploaded to")
+    plan.add_argument("--json", action="store_true", help="machine-readable plan")
+
+    commands.add_parser("schema", help="print the JSON Schema of rule files")
+
     args = parser.parse_args(argv)
+    if args.command in ("validate", "explain", "schema"):
+        from . import rules_cli
+
+        if args.command == "validate":
+            return rules_cli.validate(args.rules, args.json)
+        if args.command == "explain":
+            return rules_cli.explain(args.rules, args.target, args.bucket, args.json)
+        return rules_cli.schema()
     if args.command == "emulator":
         from .emulator.backend import Backend
         from .emulator.server import serve_forever

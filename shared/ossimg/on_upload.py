@@ -96,6 +96,12 @@ def _run_record(
         summary.skipped += 1
         rlog.info("record skipped", reason=f"{record.event_name} is not a completed upload")
         return
+    output = rules.produced_by(record.bucket, record.key)
+    if output is not None:
+        summary.skipped += 1
+        rlog.warning("record skipped", reason=f"the key looks like the output of variant {output.variant.name!r} "
+                     f"of rule {output.rule.label}; processing it could loop")  # fmt: skip
+        return
     matched, plans = plan_event(record, rules)
     if not matched:
         summary.skipped += 1
@@ -126,18 +132,15 @@ class Instance:
     """What an FC instance keeps between invocations: rules and the OSS client, built once."""
 
     def __init__(self, settings: Settings) -> None:
+        from .rules.source import RulesSource
+
         self.settings = settings
-        self._rules: CompiledRules | None = None
         self._client: OssClient | None = None
+        self.source = RulesSource(settings.rules, settings.code_dir, self.client, ttl=settings.rules_ttl)
 
-    @property
-    def rules(self) -> CompiledRules:
-        """The compiled rules, loaded on first use."""
-        if self._rules is None:
-            from .rules.load import load_rules
-
-            self._rules = load_rules(self.settings.rules_path)
-        return self._rules
+    def rules(self, log: JsonLog) -> CompiledRules:
+        """The current rules (loaded on first use; kept in OSS, revalidated by ETag)."""
+        return self.source.get(log)
 
     def client(self) -> OssClient:
         """The OSS client, built (and oss2 imported) on first use."""
@@ -163,7 +166,7 @@ def instance(context: Any) -> Instance:
 def initialize(context: Any) -> None:
     """FC initializer: load and check the rules and build the client before the first event."""
     warm = instance(context)
-    _ = warm.rules
+    warm.rules(JsonLog(request_id=getattr(context, "request_id", ""), function="on_upload"))
     warm.client()
 
 
@@ -173,5 +176,11 @@ def handle(event: bytes | str, context: Any, stream: Any = None) -> str:
 
     inst = instance(context)
     log = JsonLog(stream, request_id=getattr(context, "request_id", ""), function="on_upload")
-    summary = run(event, inst.rules, inst.client, log)
+    try:
+        rules = inst.rules(log)
+    except OssImgError as exc:
+        # Without rules nothing can be decided: fail, so FC retries once the rules are fixed.
+        log.error("rules unavailable", source=inst.settings.rules, error_code=exc.code, error_message=exc.message)
+        raise
+    summary = run(event, rules, inst.client, log)
     return json.dumps(summary.as_fields())

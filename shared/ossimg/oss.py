@@ -35,6 +35,14 @@ class OssClient(Protocol):
         """POST ``process`` (a chain with ``|sys/saveas``) for ``bucket/key``. Raises OssCallError."""
         ...
 
+    def get_object(self, bucket: str, key: str) -> tuple[bytes, str]:
+        """The object's bytes and ETag (used for rules kept in OSS). Raises OssCallError."""
+        ...
+
+    def head_object(self, bucket: str, key: str) -> str:
+        """The object's ETag. Raises OssCallError."""
+        ...
+
 
 class Oss2Client:
     """OssClient over the oss2 SDK: V4 signatures, one shared connection pool for every bucket."""
@@ -77,6 +85,25 @@ class Oss2Client:
                 code="InvalidResponse", status=-1, transient=True, bucket=bucket, key=key,
             ) from None  # fmt: skip
         return ProcessResult(result.bucket or bucket, result.object, int(result.fileSize or 0), result.process_status)
+
+    def get_object(self, bucket: str, key: str) -> tuple[bytes, str]:
+        """See :class:`OssClient`."""
+        try:
+            result = self.bucket(bucket).get_object(key)
+            return result.read(), _etag(result.headers)
+        except self._oss2.exceptions.OssError as exc:
+            raise _call_error(exc, bucket, key) from None
+
+    def head_object(self, bucket: str, key: str) -> str:
+        """See :class:`OssClient`."""
+        try:
+            return _etag(self.bucket(bucket).head_object(key).headers)
+        except self._oss2.exceptions.OssError as exc:
+            raise _call_error(exc, bucket, key) from None
+
+
+def _etag(headers: Any) -> str:
+    return str(headers.get("etag", "")).strip('"').upper()
 
 
 def _call_error(exc: Any, bucket: str, key: str) -> OssCallError:

@@ -46,7 +46,7 @@ def plan_event(event: ObjectEvent, rules: CompiledRules) -> tuple[list[CompiledR
 def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVariant) -> VariantPlan | PlanError:
     """Plan one variant of ``rule`` for ``event``."""
     parts = key_parts(event.key)
-    year, month, day = (event.event_time[:10].split("-") + ["", "", ""])[:3]
+    year, month, day = [*event.event_time[:10].split("-"), "", "", ""][:3]
     values = {
         **parts, "variant": variant.name, "format": _output_format(variant.format, parts["ext"]),
         "rule": rule.prefix, "bucket": event.bucket, "etag": (event.etag or "").lower(),

@@ -2,7 +2,9 @@
 
 Environment variables (set in template.yml):
 
-``OSSIMG_RULES``         rule file, relative to the function's code folder (default ``rules.yaml``)
+``OSSIMG_RULES``         rule file, relative to the function's code folder (default ``rules.yaml``),
+                         or ``oss://bucket/key`` to change rules without a redeploy
+``OSSIMG_RULES_TTL``     seconds between ETag checks of rules kept in OSS (default 60)
 ``OSSIMG_OSS_ENDPOINT``  OSS endpoint (default ``https://oss-<region>-internal.aliyuncs.com``)
 ``OSSIMG_REGION``        region of the buckets (default: the function's region)
 
@@ -40,11 +42,7 @@ class Settings:
     rules: str
     credentials: Credentials
     code_dir: Path
-
-    @property
-    def rules_path(self) -> Path:
-        """The rule file, resolved against the code folder."""
-        return self.code_dir / self.rules
+    rules_ttl: float = 60
 
     @classmethod
     def from_runtime(
@@ -61,7 +59,18 @@ class Settings:
             rules=env.get("OSSIMG_RULES", "rules.yaml"),
             credentials=credentials_from(context, env),
             code_dir=code_dir or Path(env.get("FC_FUNC_CODE_PATH") or Path.cwd()),
+            rules_ttl=_seconds(env.get("OSSIMG_RULES_TTL", "60"), "OSSIMG_RULES_TTL"),
         )
+
+
+def _seconds(value: str, name: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}.") from None
+    if seconds < 0:
+        raise ConfigError(f"{name} must not be negative, got {value!r}.")
+    return seconds
 
 
 def credentials_from(context: Any, env: Mapping[str, str]) -> Credentials:

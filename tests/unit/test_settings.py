@@ -18,7 +18,7 @@ def test_python310_context_credentials(tmp_path):
     assert settings.credentials.access_key_id == "STS.id"
     assert settings.credentials.security_token == "tk-Qa07"
     assert settings.endpoint == "https://oss-cn-shanghai-internal.aliyuncs.com"
-    assert settings.rules_path == tmp_path / "rules.yaml"
+    assert (settings.rules, settings.code_dir, settings.rules_ttl) == ("rules.yaml", tmp_path, 60)
 
 
 def test_python312_environment_credentials(tmp_path):
@@ -29,7 +29,7 @@ def test_python312_environment_credentials(tmp_path):
     settings = Settings.from_runtime(context, env, tmp_path)
     assert (settings.credentials.access_key_id, settings.credentials.security_token) == ("id", "tk")
     assert settings.endpoint == "http://127.0.0.1:9000"
-    assert settings.rules_path == tmp_path / "conf" / "rules.yaml"
+    assert settings.rules == "conf/rules.yaml"
 
 
 def test_secrets_stay_out_of_repr(tmp_path):

@@ -16,6 +16,9 @@ import mimetypes
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+
+from .keys import literal_prefix, output_pattern
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,16 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Output:
+    """Where one variant writes: a bucket (None: the uploaded object's) and a key pattern."""
+
+    bucket: str | None
+    pattern: re.Pattern[str]
+    rule: CompiledRule
+    variant: CompiledVariant
+
+
+@dataclass(frozen=True)
 class CompiledRules:
     """Every rule of one file, indexed by prefix, plus the digest that identifies this version."""
 
@@ -97,6 +110,30 @@ class CompiledRules:
         for length in self._lengths:
             if length <= len(key):
                 yield from self._by_prefix.get(key[:length], ())
+
+    @cached_property
+    def _outputs(self) -> tuple[dict[str, list[Output]], tuple[int, ...]]:
+        index: dict[str, list[Output]] = {}
+        for rule in self.rules:
+            for variant in rule.variants:
+                fixed = {"variant": variant.name, "rule": rule.prefix}
+                if variant.format:
+                    fixed["format"] = variant.format
+                pattern = output_pattern(variant.key_template, fixed)
+                bucket = variant.bucket or rule.bucket
+                index.setdefault(literal_prefix(variant.key_template), []).append(
+                    Output(bucket, pattern, rule, variant)
+                )
+        return index, tuple(sorted({len(p) for p in index}, reverse=True))
+
+    def produced_by(self, bucket: str, key: str) -> Output | None:
+        """The variant whose output ``bucket/key`` could be: the run-time guard against loops."""
+        index, lengths = self._outputs
+        for length in lengths:
+            for out in index.get(key[:length], ()) if length <= len(key) else ():
+                if (out.bucket is None or out.bucket == bucket) and out.pattern.fullmatch(key):
+                    return out
+        return None
 
     def with_prefix(self, prefix: str) -> tuple[CompiledRule, ...]:
         """The rules declared for exactly ``prefix``, in precedence order."""

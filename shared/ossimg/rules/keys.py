@@ -88,10 +88,21 @@ def render_key(template: str, values: dict[str, str]) -> str:
 
 
 def output_pattern(template: str, fixed: dict[str, str]) -> re.Pattern[str]:
-    """A regex matching every key ``template`` can render, with ``fixed`` placeholders known."""
-    out = ""
+    """A regex matching every key ``template`` can render, with ``fixed`` placeholders known.
+
+    A slash next to a free placeholder is optional: an empty ``{dir}`` collapses ``a/{dir}/b`` to ``a/b``.
+    """
+    out, after_free = "", False
     for literal, name, _, _ in string.Formatter().parse(template):
-        out += re.escape(literal)
+        text = literal.lstrip("/") if not out else literal
+        piece = re.escape(text)
+        if after_free and text.startswith("/"):
+            piece = "/?" + re.escape(text[1:])
+        out += piece
         if name is not None:
-            out += re.escape(fixed[name]) if name in fixed else ".*"
-    return re.compile(out)
+            free = name not in fixed
+            out += ".*" if free else re.escape(fixed[name])
+            after_free = free
+        else:
+            after_free = False
+    return re.compile(out.replace("//", "/"))

@@ -30,21 +30,45 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _ops_schema(schema: dict[str, Any]) -> None:
-    """JSON Schema of an ``ops`` list: each item is ``{action: parameters}`` (built when asked)."""
+OPS_DEF = "Ops"
+OPS_MARK = "x-ossimg-ops"
+
+
+def ops_json_schema() -> dict[str, Any]:
+    """JSON Schema of an ``ops`` value: a chain string, or a list of ``{action: parameters}``."""
     from ..img.ops import REGISTRY
 
     steps: list[dict[str, Any]] = [
-        {"type": "object", "properties": {name: cls.model_json_schema()}, "required": [name],
+        {"type": "object", "properties": {name: _inline(cls.model_json_schema())}, "required": [name],
          "additionalProperties": False}
         for name, cls in sorted(REGISTRY.items())
     ]  # fmt: skip
     steps.append({"type": "string", "description": "one action as OSS writes it, e.g. resize,w_200"})
-    schema.clear()
-    schema.update({"anyOf": [
+    return {"anyOf": [
         {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
         {"type": "array", "items": {"anyOf": steps}},
-    ]})  # fmt: skip
+    ]}  # fmt: skip
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """An action's schema; scalars are accepted for single-value actions (``format: webp``)."""
+    props = schema.get("properties", {})
+    if list(props) == ["value"] or list(props) == ["name"]:
+        return {"anyOf": [next(iter(props.values())), schema], "description": schema.get("description", "")}
+    return schema
+
+
+def _ops_schema(schema: dict[str, Any]) -> None:
+    """Mark where an ``ops`` value goes; ``ossimg schema`` points the marks at one shared definition."""
+    schema.clear()
+    schema[OPS_MARK] = True
+
+
+def _presets_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of ``presets``: each value is an ``ops`` list."""
+    ops: dict[str, Any] = {}
+    _ops_schema(ops)
+    schema["additionalProperties"] = ops
 
 
 class Variant(Strict):
@@ -116,14 +140,22 @@ class Rule(Strict):
         return _bucket(value)
 
 
+def _one_or_many_schema(schema: dict[str, Any]) -> None:
+    """JSON Schema of ``rules`` values: one rule, or a list of rules."""
+    many = schema["additionalProperties"]
+    schema["additionalProperties"] = {"anyOf": [many["items"], many]}
+
+
 class RuleSet(Strict):
     """A whole rule file."""
 
     version: Literal[1] = 1
     region: str | None = Field(None, description="region of the source buckets (and of targets by default)")
     buckets: dict[str, str] = Field(default_factory=dict, description="bucket -> region, for buckets elsewhere")
-    presets: dict[str, list[Op]] = Field(default_factory=dict, json_schema_extra={"additionalProperties": {}})
-    rules: dict[str, list[Rule]] = Field(min_length=1, description="prefix -> a rule, or a list of rules")
+    presets: dict[str, list[Op]] = Field(default_factory=dict, json_schema_extra=_presets_schema)
+    rules: dict[str, list[Rule]] = Field(
+        min_length=1, description="prefix -> a rule, or a list of rules", json_schema_extra=_one_or_many_schema
+    )
 
     @field_validator("rules", mode="before")
     @classmethod

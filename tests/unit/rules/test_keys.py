@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ossimg.rules.keys import key_parts, render_key, template_fields
+from ossimg.rules.keys import key_parts, literal_prefix, render_key, template_fields
 
 SOURCE = "photos/2024/cat.JPG"
 VALUES = {**key_parts(SOURCE), "variant": "thumb", "format": "webp", "rule": "photos/"}
@@ -48,3 +48,25 @@ def test_unknown_placeholder():
     with pytest.raises(ValueError, match=r"unknown placeholder \{width\}"):
         template_fields("{stem}-{width}.jpg")
     assert template_fields("{dir}/{stem}.{format}") == ["dir", "stem", "format"]
+
+
+def test_source_and_time_placeholders():
+    values = {**VALUES, "bucket": "uploads", "etag": "688a7bf4", "year": "2026", "month": "11", "day": "20"}
+    assert render_key("{bucket}/{year}/{month}/{day}/{etag}-{name}", values) == "uploads/2026/11/20/688a7bf4-cat.JPG"
+
+
+@pytest.mark.parametrize(("template", "values", "message"), [
+    ("thumbs/{key}", {**VALUES, "key": "../../etc/passwd"}, "climbs out"),
+    ("thumbs/{name}", {**VALUES, "name": "../x"}, "climbs out"),
+    ("thumbs/{dir}", {**VALUES, "dir": ""}, "escapes the template's prefix"),
+])  # fmt: skip
+def test_a_key_never_escapes_the_templates_prefix(template, values, message):
+    with pytest.raises(ValueError, match=message):
+        render_key(template, values)
+
+
+@pytest.mark.parametrize(("template", "prefix"), [
+    ("thumbs/{key}", "thumbs/"), ("thumbs/small-{name}", "thumbs/small-"), ("{dir}/x", ""), ("./a//b/{key}", "a/b/"),
+])  # fmt: skip
+def test_literal_prefix(template, prefix):
+    assert literal_prefix(template) == prefix

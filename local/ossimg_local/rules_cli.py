@@ -1,0 +1,81 @@
+"""``ossimg validate``, ``ossimg explain`` and ``ossimg schema``: rules checked offline, before deploy."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ossimg.errors import EventError, RuleFileError
+from ossimg.events import ObjectEvent, ParsedEvent, parse_event
+from ossimg.explain import explain_event, render_text
+from ossimg.rules.load import load_rules
+
+
+def validate(path: Path, as_json: bool) -> int:
+    """Exit 0 when the rules are valid and safe, 1 with every problem listed otherwise."""
+    try:
+        rules = load_rules(path)
+    except RuleFileError as exc:
+        problems = [
+            {"source": e.source, "line": e.line, "location": e.location, "message": e.detail} for e in exc.errors
+        ]
+        if as_json:
+            print(json.dumps({"ok": False, "errors": problems}, indent=2, ensure_ascii=False))
+        else:
+            print(exc.message, file=sys.stderr)
+        return 1
+    variants = sum(len(r.variants) for r in rules.rules)
+    if as_json:
+        report = {"ok": True, "rules": len(rules.rules), "variants": variants, "version": rules.version}
+        print(json.dumps(report, indent=2))
+    else:
+        print(f"{path}: OK, {len(rules.rules)} rules, {variants} variants (version {rules.version})")
+    return 0
+
+
+def explain(path: Path, target: str, bucket: str | None, as_json: bool) -> int:
+    """Print the plan for an event file, or for one key; exit 1 when the rules or event are invalid."""
+    try:
+        rules = load_rules(path)
+        parsed = _event(target, bucket or _default_bucket(rules))
+    except (RuleFileError, EventError) as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    report = explain_event(parsed, rules)
+    print(json.dumps(report, indent=2, ensure_ascii=False) if as_json else render_text(report))
+    return 0
+
+
+def schema() -> int:
+    """Print the JSON Schema of rule files (for editor completion)."""
+    print(json.dumps(rules_schema(), indent=2, ensure_ascii=False))
+    return 0
+
+
+def rules_schema() -> dict[str, Any]:
+    """The JSON Schema of rule files, with a title and a stable id."""
+    from ossimg.rules.model import OPS_DEF, OPS_MARK, RuleSet, ops_json_schema
+
+    def link(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {"$ref": f"#/$defs/{OPS_DEF}"} if node.get(OPS_MARK) else {k: link(v) for k, v in node.items()}
+        return [link(v) for v in node] if isinstance(node, list) else node
+
+    doc = link(RuleSet.model_json_schema())
+    doc.setdefault("$defs", {})[OPS_DEF] = ops_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ossimg rules", **doc}
+
+
+def _event(target: str, bucket: str) -> ParsedEvent:
+    path = Path(target)
+    if path.is_file():
+        return parse_event(path.read_bytes())
+    return ParsedEvent(records=[ObjectEvent("ObjectCreated:PutObject", bucket, target)])
+
+
+def _default_bucket(rules: Any) -> str:
+    """The one bucket the rules filter on, so a bare key explains as an upload there."""
+    buckets = {r.bucket for r in rules.rules if r.bucket}
+    return buckets.pop() if len(buckets) == 1 else "source-bucket"

@@ -1,0 +1,92 @@
+"""Where rules live: a file bundled with the function, or an OSS object that can change without a
+redeploy. An OSS object is fetched at cold start and its ETag checked at most every ``ttl`` seconds;
+a new version that does not validate is refused, the last good one stays, and the log says why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import RuleFileError
+from .compiled import CompiledRules
+from .load import load_rules, parse_rules
+
+if TYPE_CHECKING:
+    from ..logs import JsonLog
+    from ..oss import OssClient
+
+SCHEME = "oss://"
+
+
+@dataclass
+class _Loaded:
+    rules: CompiledRules
+    etag: str
+    checked: float
+
+
+class RulesSource:
+    """The current rules from ``location``: a path (relative to ``base``) or ``oss://bucket/key``."""
+
+    def __init__(
+        self, location: str, base: Path, client: Callable[[], OssClient], *, ttl: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self.location = location
+        self._base = base
+        self._client = client
+        self._ttl = ttl
+        self._clock = clock
+        self._loaded: _Loaded | None = None
+
+    @property
+    def remote(self) -> tuple[str, str] | None:
+        """``(bucket, key)`` when the rules live in OSS."""
+        if not self.location.startswith(SCHEME):
+            return None
+        bucket, _, key = self.location[len(SCHEME) :].partition("/")
+        return bucket, key
+
+    def get(self, log: JsonLog) -> CompiledRules:
+        """The rules to use now. Raises RuleFileError or OssCallError when none has ever loaded."""
+        loaded = self._loaded
+        if loaded is None:
+            self._loaded = loaded = self._first_load()
+            log.info("rules loaded", source=self.location, rules_version=loaded.rules.version)
+        elif self.remote is not None and self._clock() - loaded.checked >= self._ttl:
+            self._refresh(loaded, log)
+        return loaded.rules
+
+    def _first_load(self) -> _Loaded:
+        remote = self.remote
+        if remote is None:
+            return _Loaded(load_rules(self._base / self.location), "", self._clock())
+        body, etag = self._client().get_object(*remote)
+        return _Loaded(parse_rules(body, source=self.location), etag, self._clock())
+
+    def _refresh(self, loaded: _Loaded, log: JsonLog) -> None:
+        assert self.remote is not None
+        from ..errors import OssCallError
+
+        loaded.checked = self._clock()
+        try:
+            if self._client().head_object(*self.remote) == loaded.etag:
+                return
+            body, etag = self._client().get_object(*self.remote)
+        except OssCallError as exc:
+            log.warning("rules check failed; keeping the loaded version", source=self.location,
+                        error_code=exc.code, error_message=exc.message, rules_version=loaded.rules.version)  # fmt: skip
+            return
+        try:
+            rules = parse_rules(body, source=self.location)
+        except RuleFileError as exc:
+            log.error("rules update refused; keeping the last good version", source=self.location, etag=etag,
+                      error_message=exc.message, rules_version=loaded.rules.version)  # fmt: skip
+            loaded.etag = etag  # do not fetch the same bad version again until it changes
+            return
+        loaded.rules, loaded.etag = rules, etag
+        log.info("rules updated", source=self.location, etag=etag, rules_version=rules.version)

@@ -132,7 +132,7 @@ class Instance:
     """What an FC instance keeps between invocations: rules and the OSS client, built once."""
 
     def __init__(self, settings: Settings) -> None:
-        from .rules.source import RulesSource
+        from .rules_source import RulesSource
 
         self.settings = settings
         self._client: OssClient | None = None

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import RuleFileError
-from .compiled import CompiledRules
-from .load import load_rules, parse_rules
+from .errors import OssCallError, RuleFileError
+from .rules.compiled import CompiledRules
+from .rules.load import load_rules, parse_rules
 
 if TYPE_CHECKING:
-    from ..logs import JsonLog
-    from ..oss import OssClient
+    from .logs import JsonLog
+    from .oss import OssClient
 
 SCHEME = "oss://"
 
@@ -70,8 +70,6 @@ class RulesSource:
 
     def _refresh(self, loaded: _Loaded, log: JsonLog) -> None:
         assert self.remote is not None
-        from ..errors import OssCallError
-
         loaded.checked = self._clock()
         try:
             if self._client().head_object(*self.remote) == loaded.etag:

@@ -21,6 +21,15 @@ AK, SK = "LTAI-test-key", "test-secret"
 REGION = "cn-hangzhou"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-testdata", action="store_true", help="rewrite golden files under tests/testdata")
+
+
+@pytest.fixture(name="update_testdata")
+def _update_testdata(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-testdata"))
+
+
 @pytest.fixture(name="root")
 def _root() -> Path:
     return ROOT

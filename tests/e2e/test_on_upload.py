@@ -75,6 +75,13 @@ class TestNothingToDo:
         assert (skipped["msg"], skipped["reason"]) == ("record skipped", "no rule matches the key")
         assert (summary["skipped"], summary["variants"], summary["outcome"]) == (1, 0, "ok")
 
+    def test_an_output_is_never_processed_again(self, cloud, load_event):
+        event = load_event("oss-put.json")
+        event["events"][0]["oss"]["object"]["key"] = "variants/large/uploads/photos/cat.jpg"
+        skipped = log_lines(cloud.runner().invoke(json.dumps(event).encode()))[0]
+        assert skipped["level"] == "WARNING"
+        assert skipped["reason"].startswith("the key looks like the output of variant 'large' of rule 'uploads/'")
+
     @pytest.mark.parametrize("name", ["ObjectRemoved:DeleteObject", "ObjectCreated:UploadPart"])
     def test_not_a_completed_upload(self, cloud, load_event, name):
         event = load_event("oss-put.json")

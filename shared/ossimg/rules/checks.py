@@ -64,9 +64,7 @@ def _duplicate_keys(rules: CompiledRules) -> Iterator[Problem]:
     seen: dict[tuple[str, str], tuple[CompiledRule, CompiledVariant]] = {}
     for rule in rules.rules:
         for variant in rule.variants:
-            # {variant} and {rule} tell outputs apart; every other placeholder is the same for both.
-            shape = variant.key_template.replace("{variant}", variant.name).replace("{rule}", rule.prefix)
-            slot = (_target(rule, variant), shape)
+            slot = (_target(rule, variant), _shape(rule, variant))
             if slot in seen:
                 first_rule, first = seen[slot]
                 yield Problem(
@@ -76,6 +74,16 @@ def _duplicate_keys(rules: CompiledRules) -> Iterator[Problem]:
                 )
             else:
                 seen[slot] = (rule, variant)
+
+
+def _shape(rule: CompiledRule, variant: CompiledVariant) -> str:
+    """The template with what tells two variants' outputs apart filled in: its name, its rule's
+    prefix, and the prefix that ``{key}`` (and ``{dir}``, for a folder prefix) always starts with."""
+    shape = variant.key_template.replace("{variant}", variant.name).replace("{rule}", rule.prefix)
+    shape = shape.replace("{key}", rule.prefix + "{key}")
+    if rule.prefix.endswith("/"):
+        shape = shape.replace("{dir}", rule.prefix.rstrip("/") + "{dir}")
+    return shape
 
 
 def _loops(rules: CompiledRules) -> Iterator[Problem]:

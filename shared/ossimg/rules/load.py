@@ -31,16 +31,18 @@ def load_rules(path: str | Path) -> CompiledRules:
 
 def parse_rules(text: bytes, *, source: str) -> CompiledRules:
     """Validate, check and compile rule-file bytes; ``source`` names them in errors."""
-    doc = _read_yaml(text, source)
+    doc = _read_yaml(text, source, "safe")
     try:
         ruleset = RuleSet.model_validate(doc)
     except ValidationError as exc:
-        raise RuleFileError([_rule_error(e, doc, source) for e in exc.errors()]) from None
+        located = _read_yaml(text, source, "rt")
+        raise RuleFileError([_rule_error(e, located, source) for e in exc.errors()]) from None
     version = hashlib.sha256(text).hexdigest()[:16]
     rules, problems = compile_rules(ruleset, version=version, source=source)
     problems += check_rules(rules, ruleset.region, ruleset.buckets)
     if problems:
-        raise RuleFileError([_problem(p, doc, source) for p in problems])
+        located = _read_yaml(text, source, "rt")
+        raise RuleFileError([_problem(p, located, source) for p in problems])
     return rules
 
 
@@ -80,9 +82,11 @@ def _compiled_rule(prefix: str, rule: Rule, order: int, variants: tuple[Compiled
     )  # fmt: skip
 
 
-def _read_yaml(text: bytes, source: str) -> Any:
+def _read_yaml(text: bytes, source: str, typ: str) -> Any:
+    """``safe`` parses fast (libyaml, when ruamel.yaml.clib is installed); ``rt`` keeps line
+    numbers, so it is only used to point at the problems a fast parse found."""
     try:
-        doc = YAML(typ="rt").load(text)
+        doc = YAML(typ=typ).load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

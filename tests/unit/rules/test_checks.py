@@ -167,3 +167,13 @@ def test_presets_come_first_then_the_variants_own_ops():
     """)
     (variant,) = rules.rules[0].variants
     assert (variant.chain, variant.format) == ("image/resize,w_800/format,webp/quality,q_80", "webp")
+
+
+def test_key_and_dir_placeholders_keep_prefixes_apart():
+    load("""
+        rules:
+          a/: {bucket: src, variants: {v: {ops: image/info, key: "o/{key}", bucket: out-bucket}}}
+          b/: {bucket: src, variants: {v: {ops: image/info, key: "o/{key}", bucket: out-bucket}}}
+          c/: {bucket: src, variants: {v: {ops: image/info, key: "p/{dir}/{name}", bucket: out-bucket}}}
+          d/: {bucket: src, variants: {v: {ops: image/info, key: "p/{dir}/{name}", bucket: out-bucket}}}
+    """)

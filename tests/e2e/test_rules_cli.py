@@ -1,0 +1,84 @@
+"""`ossimg validate`, `ossimg explain` and `ossimg schema`, as users run them, offline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from ossimg_local.rules_cli import rules_schema
+
+EVENTS = ["oss-put.json", "oss-multi-record.json", "oss-odd-keys.json", "eventbridge-put.json", "oss-gallery.json",
+          "bad-missing-key.json"]  # fmt: skip
+
+
+def ossimg(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ossimg_local.cli", *args], capture_output=True, text=True, check=False
+    )
+
+
+class TestValidate:
+    """Exit codes and reports."""
+
+    def test_valid_rules(self, root):
+        done = ossimg("validate", str(root / "rules" / "example.yaml"))
+        assert done.returncode == 0
+        assert "OK, 3 rules, 17 variants" in done.stdout
+
+    def test_invalid_rules_as_json(self, root):
+        done = ossimg("validate", str(root / "tests" / "testdata" / "rules" / "bad_many.yaml"), "--json")
+        assert done.returncode == 1
+        report = json.loads(done.stdout)
+        assert report["ok"] is False
+        assert {(e["line"], e["location"]) for e in report["errors"]} >= {
+            (6, "rules['uploads/'].variants.thumb.ops"), (14, "rules['avatars/'].varaints"),
+        }  # fmt: skip
+
+    def test_invalid_rules_as_text(self, root):
+        done = ossimg("validate", str(root / "tests" / "testdata" / "rules" / "bad_many.yaml"))
+        assert done.returncode == 1
+        assert "6 problems in the rules:" in done.stderr
+        assert "bad_many.yaml:12: rules['uploads/'].variants.huge.bucket" in done.stderr
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_explain_each_sample_event(root, event, update_testdata):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), str(root / "events" / event), "--json")
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    plan["rules"], plan["rules_version"] = "rules/example.yaml", "(any)"  # the plan is what is compared
+    golden = root / "tests" / "testdata" / "explain" / event
+    if update_testdata:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert plan == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def test_explain_a_bare_key_in_text(root):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), "avatars/bob.png")
+    assert done.returncode == 0
+    assert "ossimg-uploads/avatars/bob.png" in done.stdout
+    assert "rule 'avatars/': applies" in done.stdout
+    assert "small: ossimg-uploads/variants/avatars/bob-64.jpg" in done.stdout
+
+
+def test_explain_an_output_key_is_skipped(root):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), "variants/avatars/bob-64.jpg", "--json")
+    (record,) = json.loads(done.stdout)["records"]
+    assert record["skipped"] == "the key looks like the output of variant 'small' of rule 'avatars/'"
+
+
+def test_schema_matches_the_committed_file(root):
+    assert rules_schema() == json.loads((root / "rules" / "schema.json").read_text(encoding="utf-8"))
+
+
+def test_schema_accepts_the_example_and_refuses_a_bad_file(root):
+    schema = rules_schema()
+    jsonschema.validate(YAML(typ="safe").load(root / "rules" / "example.yaml"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(YAML(typ="safe").load(root / "tests" / "testdata" / "rules" / "bad_many.yaml"), schema)

@@ -39,10 +39,14 @@ def explain(path: Path, target: str, bucket: str | None, as_json: bool) -> int:
     """Print the plan for an event file, or for one key; exit 1 when the rules or event are invalid."""
     try:
         rules = load_rules(path)
-        parsed = _event(target, bucket or _default_bucket(rules))
-    except (RuleFileError, EventError) as exc:
+    except RuleFileError as exc:
         print(exc.message, file=sys.stderr)
         return 1
+    try:
+        parsed = _event(target, bucket or _default_bucket(rules))
+    except EventError as exc:
+        # The function would reject the whole event: that is the plan.
+        parsed = ParsedEvent(errors=[exc])
     report = explain_event(parsed, rules)
     print(json.dumps(report, indent=2, ensure_ascii=False) if as_json else render_text(report))
     return 0

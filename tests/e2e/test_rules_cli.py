@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -12,8 +13,7 @@ from ruamel.yaml import YAML
 
 from ossimg_local.rules_cli import rules_schema
 
-EVENTS = ["oss-put.json", "oss-multi-record.json", "oss-odd-keys.json", "eventbridge-put.json", "oss-gallery.json",
-          "bad-missing-key.json"]  # fmt: skip
+EVENTS = sorted(p.name for p in (Path(__file__).parents[2] / "events").glob("*.json"))
 
 
 def ossimg(*args: str) -> subprocess.CompletedProcess[str]:
@@ -71,6 +71,22 @@ def test_explain_an_output_key_is_skipped(root):
     done = ossimg("explain", str(root / "rules" / "example.yaml"), "variants/avatars/bob-64.jpg", "--json")
     (record,) = json.loads(done.stdout)["records"]
     assert record["skipped"] == "the key looks like the output of variant 'small' of rule 'avatars/'"
+
+
+def test_explain_a_rejected_event(root):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), str(root / "events" / "bad-not-json.json"))
+    assert done.returncode == 0
+    assert "INVALID: the event is not JSON" in done.stdout
+
+
+def test_the_readme_example_is_valid(root, tmp_path):
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Rules") :]
+    start = section.index("```yaml") + len("```yaml")
+    example = tmp_path / "readme.yaml"
+    example.write_text(section[start : section.index("```", start)], encoding="utf-8")
+    done = ossimg("validate", str(example))
+    assert done.returncode == 0, done.stderr
 
 
 def test_schema_matches_the_committed_file(root):

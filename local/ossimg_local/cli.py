@@ -20,6 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     emu.add_argument("--access-key-secret", default="local-secret")
     emu.add_argument("--region", default="cn-hangzhou")
     emu.add_argument("--no-fsync", action="store_true", help="faster, but a power loss may lose writes")
+    emu.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop",
+    )
+    emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
 
     demo = commands.add_parser("demo", help="run the sample events through on_upload on a fresh emulator")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where produced variants are kept")
@@ -52,9 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         from .emulator.server import serve_forever
 
         args.data.mkdir(parents=True, exist_ok=True)
+        from .emulator.faults import FaultRule
+
         backend = Backend.open(
             args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
         )
+        try:
+            backend.faults.reset([FaultRule.parse(spec) for spec in args.fault], seed=args.fault_seed)
+        except ValueError as exc:
+            parser.error(str(exc))
         serve_forever(backend, args.host, args.port)
         return 0
     if args.command == "demo":

@@ -1,25 +1,30 @@
 """The on-upload use case: parse the event, match rules, plan variants, run them, log, decide.
 
 Every variant succeeds or fails on its own; the invocation raises only when a transient failure
-remains, so FC's asynchronous retry runs it again. Malformed input is logged and not retried:
-retrying cannot fix it, and FC would only deliver it three more times.
+remains, so FC's asynchronous retry runs it again (and lineage skips what is already done).
+Malformed input is logged and not retried: retrying cannot fix it.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EventError, OssImgError
+from .errors import EventError, OssCallError, OssImgError
 from .events import ObjectEvent, parse_event
 from .logs import JsonLog
 from .oss import OssClient
-from .pipeline import FAILED_PERMANENT, FAILED_TRANSIENT, OK, VariantResult, run_plans
-from .plan import plan_event
+from .pipeline import FAILED_PERMANENT, FAILED_TRANSIENT, OK, UP_TO_DATE, Execution, VariantResult, run_plans
+from .plan import PlanError, VariantPlan, plan_event
+from .preflight import pixel_reason, static_reason
+from .retry import Backoff, Deadline
 from .rules.compiled import CompiledRules
 from .settings import Settings
+
+DEFAULT_TIMEOUT = 60.0
 
 
 class TransientFailure(OssImgError):
@@ -50,12 +55,22 @@ class Summary:
         """The summary line's fields."""
         return {
             "records": self.records, "skipped": self.skipped, "invalid": self.invalid,
-            "variants": len(self.results), "ok": self.count(OK),
+            "variants": len(self.results), "ok": self.count(OK), "up_to_date": self.count(UP_TO_DATE),
             "failed_transient": self.count(FAILED_TRANSIENT), "failed_permanent": self.count(FAILED_PERMANENT),
         }  # fmt: skip
 
 
-def run(event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient], log: JsonLog) -> Summary:
+@dataclass
+class _Work:
+    record: ObjectEvent
+    log: JsonLog
+    plans: list[VariantPlan | PlanError]
+
+
+def run(
+    event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient], log: JsonLog, *,
+    deadline: Deadline | None = None, backoff: Backoff | None = None, workers: int = 8,
+) -> Summary:  # fmt: skip
     """Process one FC event. Raises TransientFailure when a retry could still succeed."""
     started = time.perf_counter()
     summary = Summary()
@@ -70,14 +85,65 @@ def run(event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient
         summary.invalid += 1
         log.error("invalid record", record=bad.record, field=bad.field, error_message=bad.message, retry=False)
     summary.records = len(parsed.records)
-    for record in parsed.records:
-        _run_record(record, rules, client, log, summary)
+    work = [w for w in (_decide(r, rules, log, summary) for r in parsed.records) if w is not None]
+    if work:
+        execution = Execution(client(), deadline or Deadline.after(DEFAULT_TIMEOUT), backoff or Backoff(),
+                              workers, rules.version)  # fmt: skip
+        _execute(execution, work, summary)
     transient = [r for r in summary.results if r.transient]
-    outcome = _outcome(summary, bool(transient))
-    log.info("summary", outcome=outcome, rules_version=rules.version, duration_ms=_ms(started), **summary.as_fields())
+    log.info("summary", outcome=_outcome(summary, bool(transient)), rules_version=rules.version,
+             duration_ms=_ms(started), **summary.as_fields())  # fmt: skip
     if transient:
         raise TransientFailure(transient)
     return summary
+
+
+def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Summary) -> _Work | None:
+    """The record's plans, or None after logging why it is skipped (all pure, no network)."""
+    rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.index)
+    reason = None
+    if not record.is_complete_upload:
+        reason = f"{record.event_name} is not a completed upload"
+    elif (output := rules.produced_by(record.bucket, record.key)) is not None:
+        reason = (f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
+                  "processing it could loop")  # fmt: skip
+    else:
+        matched, plans = plan_event(record, rules)
+        reason = "no rule matches the key" if not matched else static_reason(record)
+        if reason is None:
+            return _Work(record, rlog, plans)
+    summary.skipped += 1
+    # A key that looks like our own output means the trigger or the rules let a loop in: warn.
+    (rlog.warning if reason.startswith("the key looks like") else rlog.info)("record skipped", reason=reason)
+    return None
+
+
+def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
+    reasons = ex.map(lambda w: _pixel_check(ex, w.record), work)
+    live = []
+    for item, reason in zip(work, reasons, strict=True):
+        if reason is None:
+            live.append(item)
+        else:
+            summary.skipped += 1
+            item.log.info("record skipped", reason=reason)
+    plans = [p for item in live for p in item.plans]
+    results = iter(run_plans(ex, plans))
+    for item in live:
+        for _ in item.plans:
+            result = next(results)
+            summary.results.append(result)
+            _log_variant(item.log, result)
+
+
+def _pixel_check(ex: Execution, record: ObjectEvent) -> str | None:
+    attempts = [0]
+    try:
+        return pixel_reason(lambda n: ex.call(lambda: ex.client.get_head(record.bucket, record.key, n), attempts))
+    except OssCallError as exc:
+        if exc.code == "NoSuchKey":
+            return "the object no longer exists"
+        return None  # could not look: let OSS IMG decide
 
 
 def _outcome(summary: Summary, transient: bool) -> str:
@@ -88,37 +154,16 @@ def _outcome(summary: Summary, transient: bool) -> str:
     return "partial" if summary.count(FAILED_PERMANENT) or summary.invalid else "ok"
 
 
-def _run_record(
-    record: ObjectEvent, rules: CompiledRules, client: Callable[[], OssClient], log: JsonLog, summary: Summary
-) -> None:
-    rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.index)
-    if not record.is_complete_upload:
-        summary.skipped += 1
-        rlog.info("record skipped", reason=f"{record.event_name} is not a completed upload")
-        return
-    output = rules.produced_by(record.bucket, record.key)
-    if output is not None:
-        summary.skipped += 1
-        rlog.warning("record skipped", reason=f"the key looks like the output of variant {output.variant.name!r} "
-                     f"of rule {output.rule.label}; processing it could loop")  # fmt: skip
-        return
-    matched, plans = plan_event(record, rules)
-    if not matched:
-        summary.skipped += 1
-        rlog.info("record skipped", reason="no rule matches the key")
-        return
-    for result in run_plans(client(), plans):
-        summary.results.append(result)
-        _log_variant(rlog, result)
-
-
 def _log_variant(log: JsonLog, result: VariantResult) -> None:
     fields: dict[str, Any] = {"rule": result.rule, "variant": result.variant, "status": result.status,
-                              "duration_ms": result.duration_ms}  # fmt: skip
+                              "duration_ms": result.duration_ms, "attempts": result.attempts}  # fmt: skip
     if result.plan is not None:
         fields |= {"target_bucket": result.plan.target_bucket, "target_key": result.plan.target_key}
     if result.status == OK:
-        log.info("variant", file_size=result.file_size, **fields)
+        extra = {"lineage_error": result.lineage_error} if result.lineage_error else {}
+        log.info("variant", file_size=result.file_size, **fields, **extra)
+    elif result.status == UP_TO_DATE:
+        log.info("variant", **fields)
     else:
         log.error("variant", error_code=result.error_code, error_message=result.error_message,
                   oss_request_id=result.request_id, **fields)  # fmt: skip
@@ -170,10 +215,15 @@ def initialize(context: Any) -> None:
     warm.client()
 
 
+def deadline_of(context: Any) -> Deadline:
+    """When this invocation must answer: FC's timeout for the function, less a safety margin."""
+    timeout = float(getattr(getattr(context, "function", None), "timeout", 0) or DEFAULT_TIMEOUT)
+    return Deadline.after(timeout - min(5.0, timeout * 0.1))
+
+
 def handle(event: bytes | str, context: Any, stream: Any = None) -> str:
     """FC handler body: run the event and return its summary as JSON."""
-    import json
-
+    deadline = deadline_of(context)
     inst = instance(context)
     log = JsonLog(stream, request_id=getattr(context, "request_id", ""), function="on_upload")
     try:
@@ -182,5 +232,5 @@ def handle(event: bytes | str, context: Any, stream: Any = None) -> str:
         # Without rules nothing can be decided: fail, so FC retries once the rules are fixed.
         log.error("rules unavailable", source=inst.settings.rules, error_code=exc.code, error_message=exc.message)
         raise
-    summary = run(event, rules, inst.client, log)
+    summary = run(event, rules, inst.client, log, deadline=deadline)
     return json.dumps(summary.as_fields())

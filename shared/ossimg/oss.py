@@ -6,16 +6,21 @@ matches no rule never pays for it.
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .errors import OssCallError
 from .retry import is_transient
 
 if TYPE_CHECKING:
     from .settings import Credentials
+
+T = TypeVar("T")
+META = "x-oss-meta-"
 
 
 @dataclass(frozen=True)
@@ -29,25 +34,39 @@ class ProcessResult:
 
 
 class OssClient(Protocol):
-    """What ossimg asks of OSS."""
+    """What ossimg asks of OSS. Every method raises OssCallError."""
 
     def process_object(self, bucket: str, key: str, process: str) -> ProcessResult:
-        """POST ``process`` (a chain with ``|sys/saveas``) for ``bucket/key``. Raises OssCallError."""
+        """POST ``process`` (a chain with ``|sys/saveas``) for ``bucket/key``."""
         ...
 
     def get_object(self, bucket: str, key: str) -> tuple[bytes, str]:
-        """The object's bytes and ETag (used for rules kept in OSS). Raises OssCallError."""
+        """The object's bytes and ETag (rules kept in OSS)."""
+        ...
+
+    def get_head(self, bucket: str, key: str, length: int) -> bytes:
+        """The first ``length`` bytes of an object (to read an image header)."""
         ...
 
     def head_object(self, bucket: str, key: str) -> str:
-        """The object's ETag. Raises OssCallError."""
+        """The object's ETag."""
+        ...
+
+    def user_meta(self, bucket: str, key: str) -> dict[str, str] | None:
+        """The object's ``x-oss-meta-*`` values by short name, or None when it does not exist."""
+        ...
+
+    def replace_meta(self, bucket: str, key: str, content_type: str, meta: dict[str, str]) -> None:
+        """Copy the object onto itself with new user metadata (``REPLACE`` directive)."""
         ...
 
 
 class Oss2Client:
     """OssClient over the oss2 SDK: V4 signatures, one shared connection pool for every bucket."""
 
-    def __init__(self, endpoint: str, region: str, credentials: Credentials, *, timeout: float = 30) -> None:
+    def __init__(
+        self, endpoint: str, region: str, credentials: Credentials, *, timeout: float = 30, pool_size: int = 16
+    ) -> None:
         import oss2
 
         self._oss2 = oss2
@@ -55,7 +74,7 @@ class Oss2Client:
             credentials.access_key_id, credentials.access_key_secret, credentials.security_token or ""
         )
         self._auth = oss2.ProviderAuthV4(provider)
-        self._session = oss2.Session()
+        self._session = oss2.Session(pool_size=pool_size)
         self._endpoint = endpoint
         self._region = region
         self._timeout = timeout
@@ -72,34 +91,73 @@ class Oss2Client:
                 )  # fmt: skip
             return self._buckets[name]
 
-    def process_object(self, bucket: str, key: str, process: str) -> ProcessResult:
-        """See :class:`OssClient`."""
-        exceptions = self._oss2.exceptions
+    def _call(self, bucket: str, key: str, call: Callable[[], T]) -> T:
+        import requests
+
         try:
-            result = self.bucket(bucket).process_object(key, process)
-        except exceptions.OssError as exc:
+            return call()
+        except self._oss2.exceptions.OssError as exc:
             raise _call_error(exc, bucket, key) from None
+        except (requests.RequestException, http.client.HTTPException, OSError) as exc:
+            # A connection dropped while the answer was read: oss2 lets these through unwrapped.
+            raise OssCallError(
+                f"the connection failed while reading OSS's answer ({exc}).",
+                code="ConnectionError", status=-2, transient=True, bucket=bucket, key=key,
+            ) from None  # fmt: skip
         except json.JSONDecodeError as exc:
             raise OssCallError(
-                f"OSS answered process_object with a body that is not JSON ({exc}).",
+                f"OSS answered with a body that is not JSON ({exc}).",
                 code="InvalidResponse", status=-1, transient=True, bucket=bucket, key=key,
             ) from None  # fmt: skip
+
+    def process_object(self, bucket: str, key: str, process: str) -> ProcessResult:
+        """See :class:`OssClient`."""
+        result = self._call(bucket, key, lambda: self.bucket(bucket).process_object(key, process))
         return ProcessResult(result.bucket or bucket, result.object, int(result.fileSize or 0), result.process_status)
 
     def get_object(self, bucket: str, key: str) -> tuple[bytes, str]:
         """See :class:`OssClient`."""
-        try:
+
+        def read() -> tuple[bytes, str]:
             result = self.bucket(bucket).get_object(key)
             return result.read(), _etag(result.headers)
-        except self._oss2.exceptions.OssError as exc:
-            raise _call_error(exc, bucket, key) from None
+
+        return self._call(bucket, key, read)
+
+    def get_head(self, bucket: str, key: str, length: int) -> bytes:
+        """See :class:`OssClient`."""
+        def read() -> bytes:
+            return bytes(self.bucket(bucket).get_object(key, byte_range=(0, length - 1)).read())
+
+        return self._call(bucket, key, read)
 
     def head_object(self, bucket: str, key: str) -> str:
         """See :class:`OssClient`."""
-        try:
-            return _etag(self.bucket(bucket).head_object(key).headers)
-        except self._oss2.exceptions.OssError as exc:
-            raise _call_error(exc, bucket, key) from None
+        return self._call(bucket, key, lambda: _etag(self.bucket(bucket).head_object(key).headers))
+
+    def user_meta(self, bucket: str, key: str) -> dict[str, str] | None:
+        """See :class:`OssClient`."""
+
+        def read() -> dict[str, str] | None:
+            try:
+                headers = self.bucket(bucket).head_object(key).headers
+            except self._oss2.exceptions.NotFound as exc:
+                if getattr(exc, "code", "") == "NoSuchBucket":
+                    raise
+                return None
+            return {k[len(META) :].lower(): v for k, v in headers.items() if k.lower().startswith(META)}
+
+        return self._call(bucket, key, read)
+
+    def replace_meta(self, bucket: str, key: str, content_type: str, meta: dict[str, str]) -> None:
+        """See :class:`OssClient`; an empty ``content_type`` keeps the object's own."""
+
+        def replace() -> None:
+            target = self.bucket(bucket)
+            kind = content_type or target.head_object(key).headers.get("Content-Type", "application/octet-stream")
+            target.update_object_meta(key, {"Content-Type": kind, **{META + k: v for k, v in meta.items()}})
+
+        self._call(bucket, key, replace)
 
 
 def _etag(headers: Any) -> str:

@@ -1,21 +1,33 @@
-"""Run variant plans through an OssClient; every variant ends in its own result."""
+"""Run variant plans through an OssClient, concurrently and bounded, each ending in its own result.
+
+Per variant: skip it when its output already records this source version and variant (lineage),
+else run the IMG call, then record the lineage. Transient failures are retried with backoff inside
+the invocation's deadline; permanent ones are not.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .errors import OssCallError
+from .lineage import LINEAGE, RULES, is_current, lineage
 from .oss import OssClient
 from .plan import PlanError, VariantPlan
+from .retry import Backoff, Deadline
 
-OK, FAILED_TRANSIENT, FAILED_PERMANENT = "ok", "failed-transient", "failed-permanent"
+T = TypeVar("T")
+OK, UP_TO_DATE = "ok", "up-to-date"
+FAILED_TRANSIENT, FAILED_PERMANENT = "failed-transient", "failed-permanent"
+DEFAULT_WORKERS = 8
 
 
 @dataclass(frozen=True)
 class VariantResult:
-    """How one variant ended: ``ok`` with the saved size, or failed with OSS's code."""
+    """How one variant ended: ``ok`` with the saved size, ``up-to-date``, or failed with OSS's code."""
 
     rule: str
     variant: str
@@ -26,6 +38,8 @@ class VariantResult:
     error_code: str = ""
     error_message: str = ""
     request_id: str = ""
+    attempts: int = 0
+    lineage_error: str = ""
 
     @property
     def transient(self) -> bool:
@@ -33,23 +47,75 @@ class VariantResult:
         return self.status == FAILED_TRANSIENT
 
 
-def run_plans(client: OssClient, plans: Sequence[VariantPlan | PlanError]) -> list[VariantResult]:
+@dataclass(frozen=True)
+class Execution:
+    """How to run plans: the client, the deadline, retries, parallelism and the rules version."""
+
+    client: OssClient
+    deadline: Deadline
+    backoff: Backoff = field(default_factory=Backoff)
+    workers: int = DEFAULT_WORKERS
+    rules_version: str = ""
+
+    def map(self, work: Callable[[T], object], items: Sequence[T]) -> list[object]:
+        """``work`` over ``items`` on at most ``workers`` threads, results in input order."""
+        if len(items) <= 1:
+            return [work(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
+            return list(pool.map(work, items))
+
+    def call(self, call: Callable[[], T], attempts: list[int]) -> T:
+        """``call`` retried on transient errors while tries and time are left."""
+        attempt = 0
+        while True:
+            attempts[0] += 1
+            try:
+                return call()
+            except OssCallError as exc:
+                if not exc.transient or not self.backoff.retry(attempt, self.deadline):
+                    raise
+                attempt += 1
+
+
+def run_plans(execution: Execution, plans: Sequence[VariantPlan | PlanError]) -> list[VariantResult]:
     """Execute each plan; a failure of one never stops the others."""
-    return [_run_one(client, p) for p in plans]
+    return [r for r in execution.map(lambda p: _run_one(execution, p), plans) if isinstance(r, VariantResult)]
 
 
-def _run_one(client: OssClient, plan: VariantPlan | PlanError) -> VariantResult:
+def _run_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
     if isinstance(plan, PlanError):
         return VariantResult(plan.rule, plan.variant, FAILED_PERMANENT, 0.0, None, None, "InvalidKey", plan.message)
     started = time.perf_counter()
+    attempts = [0]
+    expected = lineage(plan.source_bucket, plan.source_key, plan.source_etag, plan.chain,
+                       f"{plan.target_bucket}/{plan.target_key}")  # fmt: skip
+    if plan.source_etag and _current(ex, plan, expected, attempts):
+        return VariantResult(plan.rule, plan.variant, UP_TO_DATE, _ms(started), plan, attempts=attempts[0])
     try:
-        result = client.process_object(plan.source_bucket, plan.source_key, plan.process)
+        result = ex.call(lambda: ex.client.process_object(plan.source_bucket, plan.source_key, plan.process), attempts)
     except OssCallError as exc:
-        return VariantResult(
-            plan.rule, plan.variant, FAILED_TRANSIENT if exc.transient else FAILED_PERMANENT,
-            _ms(started), plan, None, exc.code, exc.message, exc.request_id,
-        )  # fmt: skip
-    return VariantResult(plan.rule, plan.variant, OK, _ms(started), plan, result.file_size)
+        status = FAILED_TRANSIENT if exc.transient else FAILED_PERMANENT
+        return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
+                             exc.request_id, attempts[0])  # fmt: skip
+    lineage_error = ""
+    if plan.source_etag:
+        meta = {LINEAGE: expected, RULES: ex.rules_version}
+        try:
+            ex.call(
+                lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), attempts
+            )
+        except OssCallError as exc:
+            lineage_error = exc.code  # the output is there; a redelivery will just redo it
+    return VariantResult(plan.rule, plan.variant, OK, _ms(started), plan, result.file_size, attempts=attempts[0],
+                         lineage_error=lineage_error)  # fmt: skip
+
+
+def _current(ex: Execution, plan: VariantPlan, expected: str, attempts: list[int]) -> bool:
+    try:
+        meta = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), attempts)
+    except OssCallError:
+        return False  # unknown: run the variant; its result is the same either way
+    return is_current(meta, expected)
 
 
 def _ms(started: float) -> float:

@@ -21,6 +21,8 @@ class VariantPlan:
     target_bucket: str
     target_key: str
     chain: str
+    source_etag: str = ""
+    content_type: str = ""  # the saved object's type; "" when only OSS knows (bucket styles)
 
     @property
     def process(self) -> str:
@@ -47,8 +49,9 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
     """Plan one variant of ``rule`` for ``event``."""
     parts = key_parts(event.key)
     year, month, day = [*event.event_time[:10].split("-"), "", "", ""][:3]
+    fmt = _output_format(variant.format, parts["ext"])
     values = {
-        **parts, "variant": variant.name, "format": _output_format(variant.format, parts["ext"]),
+        **parts, "variant": variant.name, "format": fmt,
         "rule": rule.prefix, "bucket": event.bucket, "etag": (event.etag or "").lower(),
         "year": year, "month": month, "day": day,
     }  # fmt: skip
@@ -64,7 +67,24 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
         target_bucket=variant.bucket or event.bucket,
         target_key=target_key,
         chain=variant.chain,
+        source_etag=event.etag or "",
+        content_type=_content_type(variant.chain, fmt),
     )
+
+
+MIME = {
+    "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp", "gif": "image/gif",
+    "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
+}  # fmt: skip
+
+
+def _content_type(chain: str, fmt: str) -> str:
+    """What the saved object is: JSON for info and average-hue, else the image's type."""
+    if chain in ("image/info", "image/average-hue"):
+        return "application/json"
+    if chain.startswith("style/"):
+        return ""  # a bucket style decides the format; the saved object says which
+    return MIME.get(fmt, "application/octet-stream")
 
 
 def _output_format(chosen: str | None, ext: str) -> str:

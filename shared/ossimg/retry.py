@@ -1,11 +1,60 @@
-"""Which OSS failures are worth trying again: throttling, server errors, the network."""
+"""Which OSS failures are worth trying again, and how long to wait: exponential backoff with full
+jitter, never past the invocation's deadline."""
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 # OSS answers throttling with 503 ServerBusy or 429, and asks to retry other 5xx (OSS "Error responses").
-TRANSIENT_CODES = frozenset({"ServerBusy", "Throttling", "TooManyRequests", "RequestTimeout", "InternalError"})
+TRANSIENT_CODES = frozenset(
+    {"ServerBusy", "Throttling", "TooManyRequests", "RequestTimeout", "InternalError", "ConnectionError"}
+)
 
 
 def is_transient(status: int, code: str) -> bool:
     """True for errors a later attempt may not meet (status < 0 means no HTTP answer at all)."""
     return status < 0 or status == 429 or status >= 500 or code in TRANSIENT_CODES
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The moment by which this invocation must have answered, on the monotonic clock."""
+
+    at: float
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def after(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Deadline:
+        """A deadline ``seconds`` from now."""
+        return cls(clock() + seconds, clock)
+
+    def remaining(self) -> float:
+        """Seconds left (negative once passed)."""
+        return self.at - self.clock()
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Up to ``attempts`` tries; before try n+1 wait a random time in [0, min(cap, base * 2**n)]."""
+
+    attempts: int = 5
+    base: float = 0.05
+    cap: float = 2.0
+    rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def delay(self, attempt: int) -> float:
+        """The wait after failed try number ``attempt`` (0-based): full jitter, so retries spread out."""
+        return self.rng.uniform(0, min(self.cap, self.base * 2**attempt))
+
+    def retry(self, attempt: int, deadline: Deadline, sleep: Callable[[float], None] = time.sleep) -> bool:
+        """Wait before another try and say whether one is allowed (tries left, time left)."""
+        if attempt + 1 >= self.attempts:
+            return False
+        wait = self.delay(attempt)
+        if deadline.remaining() <= wait:
+            return False
+        sleep(wait)
+        return True

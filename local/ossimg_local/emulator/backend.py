@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .auth import Keyring
+from .faults import Faults
 from .multipart import Multipart
 from .store import Store
 
@@ -18,6 +19,7 @@ class Backend:
 
     store: Store
     keyring: Keyring
+    faults: Faults = field(default_factory=Faults)
     multipart: Multipart = field(init=False)
 
     def __post_init__(self) -> None:

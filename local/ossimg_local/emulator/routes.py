@@ -59,6 +59,16 @@ ANONYMOUS_WRITES = {
 }  # fmt: skip
 
 
+def operation(key: RouteKey) -> str:
+    """The fault-injection and counter name of a route: process, put, get, head, delete or other."""
+    method, level, sub = key
+    if sub == "x-oss-process":
+        return "process"
+    if level == "object" and sub is None:
+        return {"PUT": "put", "GET": "get", "HEAD": "head", "DELETE": "delete"}.get(method, "other")
+    return "other"
+
+
 def route_key(request: Request) -> RouteKey:
     """Where a request goes: its method, level (service/bucket/object) and sub-resource."""
     level = "service" if not request.bucket else ("bucket" if not request.key else "object")

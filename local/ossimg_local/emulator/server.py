@@ -5,6 +5,7 @@ from __future__ import annotations
 import http
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,8 +15,8 @@ from waitress import wasyncore
 from .auth import authenticate
 from .backend import Backend
 from .errors import OssError
-from .routes import check_anonymous, resolve, route_key
-from .wire import error_response, parse_environ
+from .routes import Handler, check_anonymous, operation, resolve, route_key
+from .wire import Request, Response, error_response, parse_environ
 
 log = logging.getLogger("ossimg.emulator")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -34,7 +35,7 @@ class EmulatorApp:
             handler = resolve(key)
             if authenticate(request, self.backend.keyring) is None:
                 check_anonymous(self.backend, request, key)
-            response = handler(self.backend, request)
+            response = self._call(handler, request, operation(key))
         except OssError as error:
             response = error_response(error, request)
         except Exception:
@@ -45,6 +46,30 @@ class EmulatorApp:
         start_response(f"{response.status} {reason}", list(response.headers.items()))
         body = response.body
         return [body] if isinstance(body, bytes) else body
+
+    def _call(self, handler: Handler, request: Request, op: str) -> Response:
+        faults = self.backend.faults
+        fault = faults.decide(op, request.bucket, request.key) if faults.rules else None
+        if fault is not None and fault.action == "delay":
+            time.sleep(fault.delay_ms / 1000)
+        elif fault is not None and fault.action == "error":
+            raise InjectedFault(fault.status, fault.code)
+        elif fault is not None and fault.action == "drop":
+            # Promise a body and send none: the server then closes the connection mid-response,
+            # which the client sees as a dropped connection. The request is not executed.
+            return Response(200, {"Content-Length": "64"}, [b""])
+        response = handler(self.backend, request)
+        if response.status < 300:
+            faults.executed(op, request.bucket, request.key)
+        return response
+
+
+class InjectedFault(OssError):
+    """An error the fault injector chose: any status and code, OSS-shaped."""
+
+    def __init__(self, status: int, code: str) -> None:
+        self.status, self.code = status, code
+        super().__init__(f"Injected fault: {code}.")
 
 
 class EmulatorServer:

@@ -126,6 +126,7 @@ class Oss2Client:
 
     def get_head(self, bucket: str, key: str, length: int) -> bytes:
         """See :class:`OssClient`."""
+
         def read() -> bytes:
             return bytes(self.bucket(bucket).get_object(key, byte_range=(0, length - 1)).read())
 

@@ -46,12 +46,18 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("schema", help="print the JSON Schema of rule files")
 
+    build = commands.add_parser("compile", help="validate rules and write the compiled form the function loads fast")
+    build.add_argument("rules", type=Path)
+    build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled.json beside the rules")
+
     args = parser.parse_args(argv)
-    if args.command in ("validate", "explain", "schema"):
+    if args.command in ("validate", "explain", "schema", "compile"):
         from . import rules_cli
 
         if args.command == "validate":
             return rules_cli.validate(args.rules, args.json)
+        if args.command == "compile":
+            return rules_cli.compile_rules(args.rules, args.out)
         if args.command == "explain":
             return rules_cli.explain(args.rules, args.target, args.bucket, args.json)
         return rules_cli.schema()

@@ -52,6 +52,22 @@ def explain(path: Path, target: str, bucket: str | None, as_json: bool) -> int:
     return 0
 
 
+def compile_rules(path: Path, out: Path | None) -> int:
+    """Validate the rules and write their compiled form, which the function loads without pydantic."""
+    from ossimg.rules.compiled import to_doc
+    from ossimg.rules_source import compiled_path
+
+    try:
+        rules = load_rules(path)
+    except RuleFileError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    target = out or compiled_path(path)
+    target.write_text(json.dumps(to_doc(rules, path.read_bytes()), ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"{path}: compiled to {target} (version {rules.version})")
+    return 0
+
+
 def schema() -> int:
     """Print the JSON Schema of rule files (for editor completion)."""
     print(json.dumps(rules_schema(), indent=2, ensure_ascii=False))

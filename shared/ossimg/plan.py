@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .events import ObjectEvent
-from .img.chain import process_with_saveas
+from .img.saveas import process_with_saveas
 from .rules.compiled import CompiledRule, CompiledRules, CompiledVariant
 from .rules.keys import key_parts, render_key
 

@@ -42,7 +42,7 @@ def allowed(spec, action, resource):
 
 def test_role_is_least_privilege(spec):
     actions = {a for s in statements(spec) for a in s["Action"]}
-    assert actions == {"oss:GetObject", "oss:PostProcessTask", "oss:PutObject"}
+    assert actions == {"oss:GetObject", "oss:PostProcessTask", "oss:PutObject", "mns:SendMessage"}
     assert all(r != "*" and not r.endswith(":*") for s in statements(spec) for r in s["Resource"])
 
 
@@ -84,3 +84,10 @@ def test_role_can_read_every_watermark_image(spec, root):
     assert images, "the example rules should show an image watermark"
     for key in images:
         assert allowed(spec, "oss:GetObject", f"acs:oss:*:*:ossimg-uploads/{key}")
+
+
+def test_failed_events_are_retried_then_kept(spec):
+    assert spec.async_retries == 3
+    assert spec.on_failure.startswith("acs:mns:")
+    queue = spec.on_failure.split(":", 4)[4]
+    assert allowed(spec, "mns:SendMessage", f"acs:mns:*:*:{queue}")

@@ -74,16 +74,18 @@ class FunctionRunner:
             return Invocation(context.request_id, False, None, type(outcome).__name__, text, ms, out.getvalue())
         return Invocation(context.request_id, True, outcome, duration_ms=ms, logs=out.getvalue())
 
-    def invoke_async(self, event: bytes, max_retries: int = 3, backoff: float = 0.0) -> list[Invocation]:
-        """Asynchronous invocation: retried on error up to ``max_retries`` times; a final failure
-        goes to ``failures`` (FC's on-failure destination)."""
+    def invoke_async(self, event: bytes, max_retries: int | None = None, backoff: float = 0.0) -> list[Invocation]:
+        """Asynchronous invocation: retried on error (the template's MaxAsyncRetryAttempts unless
+        ``max_retries`` says otherwise); a final failure goes to ``failures`` (FC's on-failure
+        destination)."""
+        retries = self.spec.async_retries if max_retries is None else max_retries
         attempts = []
-        for attempt in range(max_retries + 1):
+        for attempt in range(retries + 1):
             result = self.invoke(event)
             attempts.append(result)
             if result.ok:
                 break
-            if attempt < max_retries:
+            if attempt < retries:
                 time.sleep(backoff * (2**attempt))
         else:
             self.failures.append((event, attempts[-1]))

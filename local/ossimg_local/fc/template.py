@@ -47,6 +47,8 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     triggers: tuple[OssTrigger, ...] = ()
     policies: tuple[Any, ...] = ()
+    async_retries: int = 3  # FC's default for asynchronous invocations
+    on_failure: str = ""
 
 
 def load_template(path: Path) -> list[FunctionSpec]:
@@ -65,6 +67,7 @@ def load_template(path: Path) -> list[FunctionSpec]:
 
 def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, ...]) -> FunctionSpec:
     props = fn.get("Properties") or {}
+    async_config = props.get("AsyncConfiguration") or {}
     triggers = []
     for trigger_name, event in (fn.get("Events") or {}).items():
         if event.get("Type") != "OSS":
@@ -88,4 +91,6 @@ def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, 
         environment={k: str(v) for k, v in (props.get("EnvironmentVariables") or {}).items()},
         triggers=tuple(triggers),
         policies=policies,
+        async_retries=int(async_config.get("MaxAsyncRetryAttempts", 3)),
+        on_failure=str((async_config.get("Destination") or {}).get("OnFailure", "")),
     )

@@ -6,7 +6,6 @@ the model, so rule files stay readable; :meth:`Op.render` encodes them and the c
 
 from __future__ import annotations
 
-import base64
 import typing
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -14,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.fields import FieldInfo
 
 from ..errors import OpError
+from .saveas import b64url
 
 DOCS = "https://www.alibabacloud.com/help/en/oss/user-guide/"
 
@@ -24,11 +24,6 @@ Margin = Annotated[int, Field(ge=0, le=4096)]
 Degrees = Annotated[int, Field(ge=0, le=360)]
 HexColor = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{6}$", json_schema_extra={"allowed": "6 hex digits RRGGBB"})]
 Gravity = Literal["nw", "north", "ne", "west", "center", "east", "sw", "south", "se"]
-
-
-def b64url(text: str) -> str:
-    """URL-safe base64 without padding, as OSS documents for ``o_``, ``b_`` and watermark text."""
-    return base64.urlsafe_b64encode(text.encode("utf-8")).decode().rstrip("=")
 
 
 class Op(BaseModel):

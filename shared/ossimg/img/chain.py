@@ -7,8 +7,9 @@ import binascii
 from collections.abc import Sequence
 
 from ..errors import OpError
-from .base import Op, b64url
+from .base import Op
 from .ops import AverageHue, Info, Resize, Style, Watermark, op_class
+from .saveas import b64url, process_with_saveas, saveas
 from .watermark import NESTED_ACTIONS
 
 __all__ = ["b64url", "check", "decode_b64url", "parse", "parse_action", "process_with_saveas", "render", "saveas"]
@@ -111,14 +112,3 @@ def decode_b64url(value: str) -> str:
         return raw.decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
         raise ValueError(f"not URL-safe base64 of UTF-8 text: {value!r}") from exc
-
-
-def saveas(key: str, bucket: str | None = None) -> str:
-    """``sys/saveas,o_<key>[,b_<bucket>]``: persist the result (oss-img-spec §5.1)."""
-    suffix = f"sys/saveas,o_{b64url(key)}"
-    return suffix + (f",b_{b64url(bucket)}" if bucket else "")
-
-
-def process_with_saveas(chain: str, key: str, bucket: str | None = None) -> str:
-    """The body ``process_object`` sends: ``<chain>|sys/saveas,…``."""
-    return f"{chain}|{saveas(key, bucket)}"

@@ -12,11 +12,13 @@ of rules (a prefix trie flattened into a hash per length).
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import cached_property
+from typing import Any
 
 from .keys import literal_prefix, output_pattern
 
@@ -164,6 +166,36 @@ class CompiledRules:
                 if rule.stop:
                     break
         return applied
+
+
+CACHE_FORMAT = 1
+
+
+def to_doc(rules: CompiledRules, source_text: bytes) -> dict[str, Any]:
+    """A JSON-ready form of compiled rules, tied to the exact rule-file bytes they came from."""
+    return {
+        "format": CACHE_FORMAT,
+        "source_sha256": hashlib.sha256(source_text).hexdigest(),
+        "version": rules.version,
+        "rules": [
+            {**{k: v for k, v in asdict(r).items() if k not in ("variants", "glob_regex")},
+             "variants": [asdict(v) for v in r.variants]}
+            for r in rules.rules
+        ],
+    }  # fmt: skip
+
+
+def from_doc(doc: dict[str, Any], source_text: bytes, source: str) -> CompiledRules | None:
+    """Compiled rules from :func:`to_doc`'s output, or None when they belong to other bytes."""
+    if doc.get("format") != CACHE_FORMAT or doc.get("source_sha256") != hashlib.sha256(source_text).hexdigest():
+        return None
+    rules = []
+    for r in doc["rules"]:
+        variants = tuple(CompiledVariant(**v) for v in r.pop("variants"))
+        glob = r.get("glob")
+        rules.append(CompiledRule(**{**r, "suffixes": tuple(r["suffixes"]), "content_types": tuple(r["content_types"])},
+                                  variants=variants, glob_regex=glob_regex(glob) if glob else None))  # fmt: skip
+    return CompiledRules(tuple(rules), doc["version"], source)
 
 
 def type_matches(kind: str, pattern: str) -> bool:

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from .base import Degrees, Flag, Gravity, HexColor, Margin, Op, b64url
+from .base import Degrees, Flag, Gravity, HexColor, Margin, Op
+from .saveas import b64url
 
 FONTS = (
     "wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti",

@@ -124,20 +124,29 @@ def _from_record(rec: dict[str, Any], index: int, region: str) -> ObjectEvent:
     if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
         raise EventError(f"size must be a non-negative integer, got {size!r}.", record=index, field="oss.object.size")
     meta = obj.get("objectMeta")
+    etag = _optional(obj, "eTag").strip('"').upper()
+    if etag and not etag.replace("-", "").isalnum():
+        raise EventError(f"eTag must be a hex digest, got {etag[:40]!r}.", record=index, field="oss.object.eTag")
     return ObjectEvent(
         event_name=name,
         bucket=_text(rec, ("oss", "bucket", "name"), index),
         # OSS sends the key as plain UTF-8 (not URL-encoded as S3 does); no source says otherwise,
         # and decoding would corrupt keys with a literal '%'. The one place a key is read.
         key=_text(rec, ("oss", "object", "key"), index),
-        region=str(rec.get("region") or region),
+        region=_optional(rec, "region") or region,
         size=size,
-        etag=str(obj["eTag"]).strip('"').upper() if obj.get("eTag") else None,
-        content_type=meta.get("mimeType") if isinstance(meta, dict) else None,
-        event_time=str(rec.get("eventTime", "")),
-        request_id=str((rec.get("responseElements") or {}).get("requestId", "")),
+        etag=etag or None,
+        content_type=_optional(meta, "mimeType") or None,
+        event_time=_optional(rec, "eventTime"),
+        request_id=_optional(rec.get("responseElements"), "requestId"),
         index=index,
     )
+
+
+def _optional(parent: Any, name: str) -> str:
+    """An optional text field; anything else (absent, null, a number, an object) reads as empty."""
+    value = parent.get(name) if isinstance(parent, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def _mapping(rec: dict[str, Any], path: tuple[str, ...], index: int) -> dict[str, Any]:

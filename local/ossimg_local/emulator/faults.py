@@ -61,6 +61,7 @@ class Faults:
     seed: int = 0
     _seen: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     _executed: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    _injected: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def decide(self, operation: str, bucket: str, key: str) -> FaultRule | None:
@@ -74,8 +75,20 @@ class Faults:
                 continue
             digest = hashlib.sha256(f"{self.seed}|{index}|{operation}|{bucket}|{key}|{nth}".encode()).digest()
             if int.from_bytes(digest[:8], "big") / 2**64 < rule.rate:
+                with self._lock:
+                    self._injected[operation] += 1
                 return rule
         return None
+
+    def injected(self, operation: str) -> int:
+        """How many ``operation`` requests a fault was applied to."""
+        with self._lock:
+            return self._injected[operation]
+
+    def seen(self, operation: str) -> int:
+        """How many ``operation`` requests arrived, faulted or not."""
+        with self._lock:
+            return sum(n for (op, _, _), n in self._seen.items() if op == operation)
 
     def executed(self, operation: str, bucket: str, key: str) -> None:
         """Record that a request was carried out."""
@@ -99,3 +112,4 @@ class Faults:
             self.seed = self.seed if seed is None else seed
             self._seen.clear()
             self._executed.clear()
+            self._injected.clear()

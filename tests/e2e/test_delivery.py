@@ -1,0 +1,82 @@
+"""At-least-once delivery made exactly-once: flaky OSS, FC retries and redeliveries, no lost or repeated work."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import replace
+
+import pytest
+from PIL import Image
+
+from ossimg_local.emulator.faults import FaultRule
+from ossimg_local.fc.context import Credentials
+from ossimg_local.fc.runner import FunctionRunner
+
+from .conftest import ROOT
+
+UPLOADS = 200
+RULES = """version: 1
+region: cn-hangzhou
+rules:
+  in/:
+    bucket: batch-src
+    variants:
+      small: {ops: [{resize: {m: fixed, w: 32, h: 24}}], key: "small/{key}", bucket: batch-out}
+      square: {ops: [{resize: {m: fill, w: 20, h: 20}}, {format: png}], key: "square/{stem}.png", bucket: batch-out}
+      wide: {ops: [{resize: {m: pad, w: 60, h: 20}}, {format: webp}], key: "wide/{stem}.webp", bucket: batch-out}
+"""
+EXPECTED = {"small/in/{n}.jpg": (32, 24), "square/{n}.png": (20, 20), "wide/{n}.webp": (60, 20)}
+# About a fifth of IMG calls fail in ways worth retrying: server busy, throttled, connection dropped.
+FLAKY = ["process:0.10:error:503:ServerBusy", "process:0.05:error:429:Throttling", "process:0.05:drop"]
+
+
+@pytest.fixture(name="batch")
+def _batch(cloud, tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    source, out = cloud.bucket("batch-src"), cloud.bucket("batch-out")
+    source.create_bucket()
+    out.create_bucket()
+    buf = io.BytesIO()
+    Image.linear_gradient("L").resize((80, 60)).convert("RGB").save(buf, "JPEG")
+    events = []
+    for n in range(UPLOADS):
+        key = f"in/{n}.jpg"
+        etag = source.put_object(key, buf.getvalue()).etag
+        record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "region": "cn-hangzhou",
+                  "oss": {"bucket": {"name": "batch-src"}, "object": {"key": key, "eTag": etag, "size": 1000}}}  # fmt: skip
+        events.append(json.dumps({"events": [record]}).encode())
+    sts = cloud.backend.keyring.issue_sts()
+    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(rules), "OSSIMG_REGION": "cn-hangzhou"}
+    runner = FunctionRunner(replace(cloud.spec, timeout=60), ROOT / "functions" / "on_upload", lambda: creds, env=env)
+    return runner, events
+
+
+@pytest.mark.slow
+def test_flaky_oss_every_variant_once_then_redeliveries_cost_nothing(cloud, batch):
+    runner, events = batch
+    faults = cloud.backend.faults
+    faults.reset([FaultRule.parse(spec) for spec in FLAKY], seed=20261124)
+
+    first = [runner.invoke_async(event) for event in events]
+
+    share = faults.injected("process") / faults.seen("process")
+    assert 0.15 < share < 0.25, f"about a fifth of the IMG calls should fail, not {share:.0%}"
+    assert runner.failures == []
+    assert all(attempts[-1].ok for attempts in first)
+    processed = faults.counts("process")
+    assert len(processed) == UPLOADS
+    assert set(processed.values()) == {3}, "a variant was processed twice, or not at all"
+    out = cloud.bucket("batch-out")
+    for n in range(UPLOADS):
+        for template, size in EXPECTED.items():
+            image = Image.open(io.BytesIO(out.get_object(template.format(n=n)).read()))
+            assert image.size == size
+
+    for _ in range(2):  # FC delivers at least once: the same events again
+        again = [runner.invoke(event) for event in events]
+        assert all(a.ok for a in again)
+        assert all(json.loads(a.result)["up_to_date"] == 3 for a in again)
+    assert faults.counts("process") == processed, "a redelivery cost an IMG call"

@@ -44,8 +44,9 @@ def _batch(cloud, tmp_path):
     for n in range(UPLOADS):
         key = f"in/{n}.jpg"
         etag = source.put_object(key, buf.getvalue()).etag
+        obj = {"key": key, "eTag": etag, "size": 1000}
         record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "region": "cn-hangzhou",
-                  "oss": {"bucket": {"name": "batch-src"}, "object": {"key": key, "eTag": etag, "size": 1000}}}  # fmt: skip
+                  "oss": {"bucket": {"name": "batch-src"}, "object": obj}}  # fmt: skip
         events.append(json.dumps({"events": [record]}).encode())
     sts = cloud.backend.keyring.issue_sts()
     creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")

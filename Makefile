@@ -46,6 +46,7 @@ lint: $(STAMP) ## ruff, mypy --strict, import contracts
 bench: $(STAMP) ## print speed and memory figures, each against a baseline measured in the same run
 	$(BIN)/python bench/img_engine.py
 	$(BIN)/python bench/rules_match.py
+	$(BIN)/python bench/handler.py
 
 invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a fresh emulator
 	$(BIN)/ossimg demo --out $(OUT) --event $(EVENT)

@@ -5,15 +5,15 @@ EventBridge CloudEvent ``{"specversion", "type", "data": {...}}`` or a list of t
 ``event-streaming`` batches); and a bare record (``RawData`` delivery). Every record is read,
 never only the first; a malformed record is reported on its own and does not hide the others.
 
-Why dataclasses and not pydantic here: this runs on every cold start before anything else, and a
-few dict reads cost microseconds where a model costs milliseconds of import and schema build.
+Why plain named tuples and not pydantic (or even dataclasses) here: this runs on every cold start
+before anything else; a few dict reads cost microseconds where a model costs milliseconds of import
+and schema build, and a NamedTuple class is built several times faster than a dataclass.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import EventError
 
@@ -21,8 +21,7 @@ from .errors import EventError
 PARTIAL_UPLOAD_EVENTS = frozenset({"InitiateMultipartUpload", "UploadPart", "UploadPartCopy"})
 
 
-@dataclass(frozen=True)
-class ObjectEvent:
+class ObjectEvent(NamedTuple):
     """One OSS object notification: which object, what happened, what the event says about it."""
 
     event_name: str
@@ -34,7 +33,7 @@ class ObjectEvent:
     content_type: str | None = None
     event_time: str = ""
     request_id: str = ""
-    index: int = 0
+    position: int = 0  # the record's place in the event (``index`` would shadow tuple.index)
 
     @property
     def kind(self) -> str:
@@ -52,12 +51,12 @@ class ObjectEvent:
         return self.kind == "ObjectCreated" and self.action not in PARTIAL_UPLOAD_EVENTS
 
 
-@dataclass(frozen=True)
 class ParsedEvent:
     """The records an invocation carried, and the ones that could not be read."""
 
-    records: list[ObjectEvent] = field(default_factory=list)
-    errors: list[EventError] = field(default_factory=list)
+    def __init__(self, records: list[ObjectEvent] | None = None, errors: list[EventError] | None = None) -> None:
+        self.records = records if records is not None else []
+        self.errors = errors if errors is not None else []
 
 
 def parse_event(raw: bytes | str | dict[str, Any] | list[Any]) -> ParsedEvent:
@@ -139,7 +138,7 @@ def _from_record(rec: dict[str, Any], index: int, region: str) -> ObjectEvent:
         content_type=_optional(meta, "mimeType") or None,
         event_time=_optional(rec, "eventTime"),
         request_id=_optional(rec.get("responseElements"), "requestId"),
-        index=index,
+        position=index,
     )
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import EventError, OssCallError, OssImgError
 from .events import ObjectEvent, parse_event
@@ -38,14 +37,14 @@ class TransientFailure(OssImgError):
         self.failed = failed
 
 
-@dataclass
 class Summary:
     """What one invocation did, as logged in its summary line."""
 
-    records: int = 0
-    skipped: int = 0
-    invalid: int = 0
-    results: list[VariantResult] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.records = 0
+        self.skipped = 0
+        self.invalid = 0
+        self.results: list[VariantResult] = []
 
     def count(self, status: str) -> int:
         """How many variants ended with ``status``."""
@@ -60,8 +59,7 @@ class Summary:
         }  # fmt: skip
 
 
-@dataclass
-class _Work:
+class _Work(NamedTuple):
     record: ObjectEvent
     log: JsonLog
     plans: list[VariantPlan | PlanError]
@@ -100,7 +98,7 @@ def run(
 
 def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Summary) -> _Work | None:
     """The record's plans, or None after logging why it is skipped (all pure, no network)."""
-    rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.index)
+    rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.position)
     reason = None
     if not record.is_complete_upload:
         reason = f"{record.event_name} is not a completed upload"

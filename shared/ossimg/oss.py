@@ -6,12 +6,10 @@ matches no rule never pays for it.
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from .errors import OssCallError
 from .retry import is_transient
@@ -23,8 +21,7 @@ T = TypeVar("T")
 META = "x-oss-meta-"
 
 
-@dataclass(frozen=True)
-class ProcessResult:
+class ProcessResult(NamedTuple):
     """What OSS reports after ``sys/saveas``: the saved object's bucket, key and size."""
 
     bucket: str
@@ -85,13 +82,17 @@ class Oss2Client:
         """The oss2 Bucket for ``name`` (cached; all share one session)."""
         with self._lock:
             if name not in self._buckets:
+                # No client CRC: this client moves no object bytes worth it (an image header, rules
+                # that are validated anyway), and oss2 builds a CRC table in Python per request.
                 self._buckets[name] = self._oss2.Bucket(
                     self._auth, self._endpoint, name, session=self._session,
-                    connect_timeout=self._timeout, region=self._region,
+                    connect_timeout=self._timeout, region=self._region, enable_crc=False,
                 )  # fmt: skip
             return self._buckets[name]
 
     def _call(self, bucket: str, key: str, call: Callable[[], T]) -> T:
+        import http.client  # with requests: loaded by oss2 already, so free here and never at cold start
+
         import requests
 
         try:

@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from .errors import OssCallError
 from .lineage import LINEAGE, RULES, is_current, lineage
@@ -25,8 +24,7 @@ FAILED_TRANSIENT, FAILED_PERMANENT = "failed-transient", "failed-permanent"
 DEFAULT_WORKERS = 8
 
 
-@dataclass(frozen=True)
-class VariantResult:
+class VariantResult(NamedTuple):
     """How one variant ended: ``ok`` with the saved size, ``up-to-date``, or failed with OSS's code."""
 
     rule: str
@@ -47,15 +45,18 @@ class VariantResult:
         return self.status == FAILED_TRANSIENT
 
 
-@dataclass(frozen=True)
 class Execution:
     """How to run plans: the client, the deadline, retries, parallelism and the rules version."""
 
-    client: OssClient
-    deadline: Deadline
-    backoff: Backoff = field(default_factory=Backoff)
-    workers: int = DEFAULT_WORKERS
-    rules_version: str = ""
+    def __init__(
+        self, client: OssClient, deadline: Deadline, backoff: Backoff | None = None, workers: int = DEFAULT_WORKERS,
+        rules_version: str = "",
+    ) -> None:  # fmt: skip
+        self.client = client
+        self.deadline = deadline
+        self.backoff = backoff or Backoff()
+        self.workers = workers
+        self.rules_version = rules_version
 
     def map(self, work: Callable[[T], object], items: Sequence[T]) -> list[object]:
         """``work`` over ``items`` on at most ``workers`` threads, results in input order."""

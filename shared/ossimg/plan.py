@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .events import ObjectEvent
 from .img.saveas import process_with_saveas
@@ -10,8 +10,7 @@ from .rules.compiled import CompiledRule, CompiledRules, CompiledVariant
 from .rules.keys import key_parts, render_key
 
 
-@dataclass(frozen=True)
-class VariantPlan:
+class VariantPlan(NamedTuple):
     """One IMG call to make: source, chain, and where OSS saves the result."""
 
     rule: str
@@ -30,8 +29,7 @@ class VariantPlan:
         return process_with_saveas(self.chain, self.target_key, self.target_bucket)
 
 
-@dataclass(frozen=True)
-class PlanError:
+class PlanError(NamedTuple):
     """A variant that cannot be planned for this key (e.g. its template renders an invalid key)."""
 
     rule: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # OSS answers throttling with 503 ServerBusy or 429, and asks to retry other 5xx (OSS "Error responses").
 TRANSIENT_CODES = frozenset(
@@ -19,8 +19,7 @@ def is_transient(status: int, code: str) -> bool:
     return status < 0 or status == 429 or status >= 500 or code in TRANSIENT_CODES
 
 
-@dataclass(frozen=True)
-class Deadline:
+class Deadline(NamedTuple):
     """The moment by which this invocation must have answered, on the monotonic clock."""
 
     at: float
@@ -36,14 +35,16 @@ class Deadline:
         return self.at - self.clock()
 
 
-@dataclass(frozen=True)
 class Backoff:
     """Up to ``attempts`` tries; before try n+1 wait a random time in [0, min(cap, base * 2**n)]."""
 
-    attempts: int = 5
-    base: float = 0.05
-    cap: float = 2.0
-    rng: random.Random = field(default_factory=random.Random, compare=False)
+    def __init__(
+        self, attempts: int = 5, base: float = 0.05, cap: float = 2.0, rng: random.Random | None = None
+    ) -> None:
+        self.attempts = attempts
+        self.base = base
+        self.cap = cap
+        self.rng = rng or random.Random()
 
     def delay(self, attempt: int) -> float:
         """The wait after failed try number ``attempt`` (0-based): full jitter, so retries spread out."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,11 +21,11 @@ if TYPE_CHECKING:
 SCHEME = "oss://"
 
 
-@dataclass
 class _Loaded:
-    rules: CompiledRules
-    etag: str
-    checked: float
+    __slots__ = ("checked", "etag", "rules")
+
+    def __init__(self, rules: CompiledRules, etag: str, checked: float) -> None:
+        self.rules, self.etag, self.checked = rules, etag, checked
 
 
 class RulesSource:

@@ -27,7 +27,7 @@ class TestSamples:
     def test_every_record_of_a_multi_record_event(self, load_event):
         records = parse_event(load_event("oss-multi-record.json")).records
         assert [r.action for r in records] == ["PutObject", "PostObject", "CompleteMultipartUpload"]
-        assert [r.index for r in records] == [0, 1, 2]
+        assert [r.position for r in records] == [0, 1, 2]
 
     def test_odd_keys_arrive_exactly_as_stored(self, load_event):
         keys = [r.key for r in parse_event(load_event("oss-odd-keys.json")).records]
@@ -102,7 +102,7 @@ class TestMalformedRecords:
             node = node[name]
         node[path[-1]] = value
         parsed = parse_event(event)
-        assert [r.index for r in parsed.records] == [0, 2]
+        assert [r.position for r in parsed.records] == [0, 2]
         (error,) = parsed.errors
         assert (error.record, error.field) == (1, field)
         assert error.message.startswith(f"record 1, field {field}:")

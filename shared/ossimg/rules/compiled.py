@@ -16,15 +16,13 @@ import hashlib
 import mimetypes
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from .keys import literal_prefix, output_pattern
 
 
-@dataclass(frozen=True)
-class CompiledVariant:
+class CompiledVariant(NamedTuple):
     """A variant with its IMG chain already rendered."""
 
     name: str
@@ -34,8 +32,7 @@ class CompiledVariant:
     format: str | None  # the last ``format`` action's value, None to keep the source's
 
 
-@dataclass(frozen=True)
-class CompiledRule:
+class CompiledRule(NamedTuple):
     """A rule with its filters compiled."""
 
     prefix: str
@@ -48,7 +45,7 @@ class CompiledRule:
     content_types: tuple[str, ...] = ()
     bucket: str | None = None
     stop: bool = True
-    glob_regex: re.Pattern[str] | None = field(default=None, compare=False)
+    glob_regex: re.Pattern[str] | None = None
 
     @property
     def label(self) -> str:
@@ -70,8 +67,7 @@ class CompiledRule:
         return None
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A rule whose prefix matches a key, and whether the rest of it did (for ``explain``)."""
 
     rule: CompiledRule
@@ -79,8 +75,7 @@ class Candidate:
     reason: str
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """Where one variant writes: a bucket (None: the uploaded object's) and a key pattern."""
 
     bucket: str | None
@@ -89,23 +84,28 @@ class Output:
     variant: CompiledVariant
 
 
-@dataclass(frozen=True)
 class CompiledRules:
     """Every rule of one file, indexed by prefix, plus the digest that identifies this version."""
 
-    rules: tuple[CompiledRule, ...]
-    version: str
-    source: str
-    _by_prefix: dict[str, tuple[CompiledRule, ...]] = field(default_factory=dict, compare=False, repr=False)
-    _lengths: tuple[int, ...] = field(default=(), compare=False, repr=False)
-
-    def __post_init__(self) -> None:
+    def __init__(self, rules: tuple[CompiledRule, ...], version: str, source: str) -> None:
+        self.rules = rules
+        self.version = version
+        self.source = source
         groups: dict[str, list[CompiledRule]] = {}
-        for rule in self.rules:
+        for rule in rules:
             groups.setdefault(rule.prefix, []).append(rule)
-        index = {p: tuple(sorted(g, key=lambda r: (-r.priority, r.order))) for p, g in groups.items()}
-        object.__setattr__(self, "_by_prefix", index)
-        object.__setattr__(self, "_lengths", tuple(sorted({len(p) for p in index}, reverse=True)))
+        self._by_prefix = {p: tuple(sorted(g, key=lambda r: (-r.priority, r.order))) for p, g in groups.items()}
+        self._lengths = tuple(sorted({len(p) for p in self._by_prefix}, reverse=True))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CompiledRules):
+            return NotImplemented
+        return (self.rules, self.version, self.source) == (other.rules, other.version, other.source)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CompiledRules({len(self.rules)} rules, version={self.version!r}, source={self.source!r})"
 
     def candidates(self, key: str) -> Iterator[CompiledRule]:
         """Rules whose prefix is a prefix of ``key``, in precedence order."""
@@ -178,8 +178,8 @@ def to_doc(rules: CompiledRules, source_text: bytes) -> dict[str, Any]:
         "source_sha256": hashlib.sha256(source_text).hexdigest(),
         "version": rules.version,
         "rules": [
-            {**{k: v for k, v in asdict(r).items() if k not in ("variants", "glob_regex")},
-             "variants": [asdict(v) for v in r.variants]}
+            {**{k: v for k, v in r._asdict().items() if k not in ("variants", "glob_regex")},
+             "variants": [v._asdict() for v in r.variants]}
             for r in rules.rules
         ],
     }  # fmt: skip

@@ -1,0 +1,140 @@
+"""The handler in production shape: pre-flight skips, lineage, retries, initializer, lean cold start."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image
+
+from ossimg_local.emulator.faults import FaultRule
+
+from .conftest import ROOT, log_lines
+
+
+def one(cloud, load_event, *, key="uploads/photos/cat.jpg", data=None, **fields):
+    event = load_event("oss-put.json")
+    record = event["events"][0]
+    record["oss"]["object"]["key"] = key
+    body = cloud.upload(event, data)
+    if fields:
+        doc = json.loads(body)
+        doc["events"][0]["oss"]["object"].update(fields)
+        body = json.dumps(doc).encode()
+    return body
+
+
+def png(size):
+    buf = io.BytesIO()
+    Image.new("1", size).save(buf, "PNG")
+    return buf.getvalue()
+
+
+class TestPreflight:
+    """What OSS IMG would refuse costs no IMG call: skipped, with the reason in the log."""
+
+    @pytest.mark.parametrize(("key", "data", "fields", "reason"), [
+        pytest.param("uploads/huge.jpg", None, {"size": 25 * 1024 * 1024}, "OSS IMG reads at most", id="over-20-MB"),
+        pytest.param("uploads/doc.pdf", b"%PDF", {"objectMeta": {"mimeType": "application/pdf"}}, "is not an image",
+                     id="content-type"),
+        pytest.param("uploads/notes.txt", b"text", {"objectMeta": None}, "suffix .txt", id="suffix"),
+        pytest.param("uploads/bomb.png", png((30001, 2)), {}, "at most 30000 pixels a side", id="pixel-side"),
+        pytest.param("uploads/mega.png", png((16000, 16000)), {}, "at most 250000000 pixels", id="pixel-count"),
+    ])  # fmt: skip
+    def test_skipped_without_an_img_call(self, cloud, load_event, key, data, fields, reason):
+        event = one(cloud, load_event, key=key, data=data, **fields)
+        invocation = cloud.runner().invoke(event)
+        (skipped, summary) = log_lines(invocation)
+        assert skipped["msg"] == "record skipped"
+        assert reason in skipped["reason"]
+        assert summary["variants"] == 0
+        assert cloud.backend.faults.counts("process") == {}
+
+    def test_an_object_deleted_before_the_event_arrives(self, cloud, load_event):
+        event = one(cloud, load_event)
+        cloud.bucket("ossimg-uploads").delete_object("uploads/photos/cat.jpg")
+        skipped = log_lines(cloud.runner().invoke(event))[0]
+        assert skipped["reason"] == "the object no longer exists"
+
+
+class TestLineage:
+    """Outputs record what made them; only what changed is made again."""
+
+    def test_outputs_carry_their_lineage(self, cloud, load_event):
+        cloud.runner().invoke(one(cloud, load_event))
+        head = cloud.bucket("ossimg-variants").head_object("thumbs/uploads/photos/cat.webp")
+        assert head.headers["x-oss-meta-ossimg-lineage"].startswith(
+            cloud.bucket("ossimg-uploads").head_object("uploads/photos/cat.jpg").etag + ":"
+        )
+        assert head.content_type == "image/webp"  # the copy that adds lineage keeps the type
+
+    def test_a_new_version_of_the_source_is_processed_again(self, cloud, load_event):
+        runner = cloud.runner()
+        runner.invoke(one(cloud, load_event))
+        again = one(cloud, load_event, data=b"".join([png((80, 60))]))  # new bytes, new ETag
+        summary = json.loads(runner.invoke(again).result)
+        assert (summary["ok"], summary["up_to_date"]) == (3, 0)
+        assert cloud.backend.faults.count("process", "ossimg-uploads", "uploads/photos/cat.jpg") == 6
+
+    def test_editing_one_variant_redoes_that_variant_only(self, cloud, load_event, tmp_path):
+        event = one(cloud, load_event)
+        cloud.runner().invoke(event)
+        edited = tmp_path / "rules.yaml"
+        edited.write_text(cloud.rules.read_text().replace("m: fill, w: 200, h: 200", "m: fill, w: 100, h: 100"))
+        summary = json.loads(cloud.runner(OSSIMG_RULES=str(edited)).invoke(event).result)
+        assert (summary["ok"], summary["up_to_date"]) == (1, 2)
+        assert cloud.image("ossimg-variants", "thumbs/uploads/photos/cat.webp")[0] == (100, 100)
+
+
+class TestRetries:
+    """Transient failures are retried inside the invocation; permanent ones are not."""
+
+    def test_transient_failures_are_retried_in_place(self, cloud, load_event):
+        cloud.backend.faults.reset([FaultRule.parse("process:0.5:error:503:ServerBusy")], seed=3)
+        invocation = cloud.runner().invoke(one(cloud, load_event))
+        variants = [ln for ln in log_lines(invocation) if ln["msg"] == "variant"]
+        assert [v["status"] for v in variants] == ["ok", "ok", "ok"]
+        assert cloud.backend.faults.injected("process") > 0
+
+    def test_permanent_failures_are_not_retried(self, cloud, load_event):
+        cloud.backend.faults.reset([FaultRule.parse("process:1:error:403:AccessDenied")])
+        invocation = cloud.runner().invoke(one(cloud, load_event))
+        assert invocation.ok
+        variants = [ln for ln in log_lines(invocation) if ln["msg"] == "variant"]
+        assert {(v["status"], v["error_code"]) for v in variants} == {("failed-permanent", "AccessDenied")}
+        assert cloud.backend.faults.seen("process") == 3  # one try each
+
+    def test_a_dropped_connection_is_transient(self, cloud, load_event):
+        cloud.backend.faults.reset([FaultRule.parse("process:1:drop")])
+        invocation = cloud.runner().invoke(one(cloud, load_event))
+        assert invocation.error_type == "TransientFailure"
+        assert {ln["error_code"] for ln in log_lines(invocation) if ln["msg"] == "variant"} == {"ConnectionError"}
+
+
+def test_the_initializer_runs_once_and_warms_the_instance(cloud, load_event):
+    runner = cloud.runner()
+    first = runner.invoke(one(cloud, load_event))
+    second = runner.invoke(one(cloud, load_event, key="uploads/photos/dog.jpg"))
+    assert first.ok
+    assert second.ok
+    # The initializer loads the rules before the first event (its line is in the first capture), once.
+    assert first.logs.splitlines()[0].count('"msg": "rules loaded"') == 1
+    assert '"rules loaded"' not in second.logs
+
+
+def test_a_non_matching_event_never_imports_oss2(cloud, root):
+    script = (
+        "import sys, json, types; sys.path.insert(0, 'functions/on_upload'); import index;"
+        "ctx = types.SimpleNamespace(request_id='r', region='cn-hangzhou', function=types.SimpleNamespace(timeout=9),"
+        " credentials=types.SimpleNamespace(access_key_id='a', access_key_secret='b', security_token=''));"
+        "event = json.dumps({'events': [{'eventName': 'ObjectCreated:PutObject',"
+        " 'oss': {'bucket': {'name': 'ossimg-uploads'}, 'object': {'key': 'elsewhere/x.jpg'}}}]}).encode();"
+        "print(index.handler(event, ctx)); print('oss2' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(root / "rules" / "example.yaml"),
+           "PATH": "/usr/bin:/bin"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1].split()[0] == "False"

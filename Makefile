@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test lint compat bench invoke emulator clean
+.PHONY: help venv fonts demo test lint compat bench invoke emulator up clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ compat: $(STAMP) ## run the tests on every FC Python runtime found here (python3
 	    .venv-$$v/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
 	  else echo "python$$v not found: skipped"; fi; \
 	done
+
+up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), on_upload invoked on every matching upload
+	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data}
 
 clean: ## remove .venv and outputs
 	rm -rf $(VENV) out

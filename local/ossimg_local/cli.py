@@ -34,6 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root")
     demo.add_argument("--event", type=Path, action="append", help="an event file (default: all of events/)")
 
+    up = commands.add_parser("up", help="the local cloud: the emulator, with functions invoked on every upload")
+    up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--port", type=int, default=9000)
+    up.add_argument("--data", type=Path, default=Path(".emulator-data"))
+    up.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root (template.yml, functions/)")
+    up.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+
     check = commands.add_parser("validate", help="check a rule file offline; exit 1 on any problem")
     check.add_argument("rules", type=Path)
     check.add_argument("--json", action="store_true", help="machine-readable report")
@@ -76,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             parser.error(str(exc))
         serve_forever(backend, args.host, args.port)
+        return 0
+    if args.command == "up":
+        from .up import serve
+
+        serve(args.root.resolve(), args.data, args.host, args.port, args.rules)
         return 0
     if args.command == "demo":
         from .demo import default_events, reset_out, run_demo

@@ -1,0 +1,54 @@
+"""``ossimg up``: the local cloud running: the emulator, and the functions of template.yml invoked
+on every upload their OSS triggers match, asynchronously and with FC's retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ossimg.rules.load import load_rules
+
+from .emulator.backend import Backend
+from .emulator.notify import Notifier, Subscription
+from .emulator.server import EmulatorServer
+from .fc.context import Credentials
+from .fc.runner import FunctionRunner
+from .fc.template import load_template
+
+
+def start(backend: Backend, server: EmulatorServer, root: Path, rules: Path, *, echo: bool = True) -> Notifier:
+    """Create the buckets the template and rules name, and wire each OSS trigger to its function."""
+    notifier = Notifier()
+    backend.store.subscribe(notifier.on_object)
+    names = {v.bucket for r in load_rules(rules).rules for v in r.variants if v.bucket}
+    for spec in load_template(root / "template.yml"):
+        names |= {t.bucket for t in spec.triggers}
+        sts = backend.keyring.issue_sts(ttl_seconds=36 * 3600)
+        creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+        env = {"OSSIMG_OSS_ENDPOINT": server.endpoint, "OSSIMG_RULES": str(rules.resolve()),
+               "OSSIMG_REGION": backend.region}  # fmt: skip
+        runner = FunctionRunner(spec, root / "functions" / spec.name, lambda c=creds: c, region=backend.region,
+                                env=env, echo=echo)  # fmt: skip
+        for trigger in spec.triggers:
+            notifier.subscribe(Subscription(trigger.bucket, trigger.events, runner.invoke_async, trigger.prefix,
+                                            trigger.suffix))  # fmt: skip
+    for name in sorted(names):
+        if name not in {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}:
+            backend.store.create_bucket(name)
+    return notifier
+
+
+def serve(root: Path, data: Path, host: str, port: int, rules: Path) -> None:
+    """Run until interrupted."""
+    data.mkdir(parents=True, exist_ok=True)
+    backend = Backend.open(data, "LTAI-local", "local-secret")
+    server = EmulatorServer(backend, host, port)
+    notifier = start(backend, server, root, rules)
+    print(f"OSS emulator at {server.endpoint} (access key LTAI-local / local-secret, region {backend.region})")
+    print("Uploads that match template.yml's OSS triggers now invoke their functions. Ctrl-C stops.", flush=True)
+    try:
+        server._server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        notifier.close()

@@ -63,7 +63,7 @@ def event_json(event_name: str, bucket: BucketInfo, info: ObjectInfo, account: s
             },
             "ossSchemaVersion": "1.0",
             "ruleId": "emulator",
-        },  # fmt: skip
+        },
         "region": bucket.region,
         "requestParameters": {"sourceIPAddress": "127.0.0.1"},
         "responseElements": {"requestId": secrets.token_hex(12).upper()},

@@ -3,6 +3,7 @@ on every upload their OSS triggers match, asynchronously and with FC's retries."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ossimg.rules.load import load_rules
@@ -26,15 +27,28 @@ def start(backend: Backend, server: EmulatorServer, root: Path, rules: Path, *, 
         creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
         env = {"OSSIMG_OSS_ENDPOINT": server.endpoint, "OSSIMG_RULES": str(rules.resolve()),
                "OSSIMG_REGION": backend.region}  # fmt: skip
-        runner = FunctionRunner(spec, root / "functions" / spec.name, lambda c=creds: c, region=backend.region,
+        runner = FunctionRunner(spec, root / "functions" / spec.name, _fixed(creds), region=backend.region,
                                 env=env, echo=echo)  # fmt: skip
         for trigger in spec.triggers:
-            notifier.subscribe(Subscription(trigger.bucket, trigger.events, runner.invoke_async, trigger.prefix,
+            notifier.subscribe(Subscription(trigger.bucket, trigger.events, _async(runner), trigger.prefix,
                                             trigger.suffix))  # fmt: skip
     for name in sorted(names):
         if name not in {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}:
             backend.store.create_bucket(name)
     return notifier
+
+
+def _fixed(creds: Credentials) -> Callable[[], Credentials]:
+    return lambda: creds
+
+
+def _async(runner: FunctionRunner) -> Callable[[bytes], None]:
+    """FC's asynchronous invocation: retried, then the failure destination (``runner.failures``)."""
+
+    def deliver(event: bytes) -> None:
+        runner.invoke_async(event)
+
+    return deliver
 
 
 def serve(root: Path, data: Path, host: str, port: int, rules: Path) -> None:

@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test lint compat bench invoke emulator up clean
+.PHONY: help venv fonts demo test lint compat bench build deploy invoke emulator up clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,6 +61,12 @@ compat: $(STAMP) ## run the tests on every FC Python runtime found here (python3
 	    .venv-$$v/bin/python -m pytest -q -p no:cacheprovider || exit 1; \
 	  else echo "python$$v not found: skipped"; fi; \
 	done
+
+build: $(STAMP) ## package functions/ as FC runs them into build/ (code, ossimg, compiled rules, dependencies)
+	$(BIN)/ossimg build
+
+deploy: build ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
+	$(BIN)/ossimg deploy --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --role $(ROLE) --invocation-role $(INVOCATION_ROLE)
 
 up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), on_upload invoked on every matching upload
 	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data}

@@ -41,6 +41,21 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root (template.yml, functions/)")
     up.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
 
+    build = commands.add_parser("build", help="package each function of template.yml as FC runs it")
+    build.add_argument("--root", type=Path, default=Path.cwd())
+    build.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+    build.add_argument("--out", type=Path, default=Path("build"))
+    build.add_argument("--no-deps", action="store_true", help="skip installing runtime dependencies")
+
+    ship = commands.add_parser("deploy", help="apply template.yml to Function Compute with aliyun-fc2")
+    ship.add_argument("--endpoint", required=True, help="e.g. https://<account>.cn-hangzhou.fc.aliyuncs.com")
+    ship.add_argument("--account-id", required=True)
+    ship.add_argument("--role", required=True, help="ARN of the service's RAM role (see template.yml Policies)")
+    ship.add_argument("--invocation-role", required=True, help="ARN of the role OSS uses to invoke FC")
+    ship.add_argument("--region", default="cn-hangzhou")
+    ship.add_argument("--root", type=Path, default=Path.cwd())
+    ship.add_argument("--build", type=Path, default=Path("build"))
+
     check = commands.add_parser("validate", help="check a rule file offline; exit 1 on any problem")
     check.add_argument("rules", type=Path)
     check.add_argument("--json", action="store_true", help="machine-readable report")
@@ -84,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(exc))
         serve_forever(backend, args.host, args.port)
         return 0
+    if args.command in ("build", "deploy"):
+        return _ship(args)
     if args.command == "up":
         from .up import serve
 
@@ -96,6 +113,34 @@ def main(argv: list[str] | None = None) -> int:
         reset_out(args.out)
         return run_demo(root, args.out, [p.resolve() for p in args.event] if args.event else default_events(root))
     return 2
+
+
+def _ship(args: argparse.Namespace) -> int:
+    import os
+
+    from .deploy.package import build_function, size_mb
+    from .fc.template import load_template
+
+    specs = load_template(args.root / "template.yml")
+    if args.command == "build":
+        for spec in specs:
+            folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+            print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
+        return 0
+    import fc2
+
+    from .deploy.apply import Target, deploy
+
+    key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if not key_id or not secret:
+        print("deploy: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", file=sys.stderr)
+        return 2
+    client = fc2.Client(endpoint=args.endpoint, accessKeyID=key_id, accessKeySecret=secret,
+                        securityToken=os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))  # fmt: skip
+    target = Target(args.region, args.account_id, args.role, args.invocation_role)
+    for line in deploy(client, specs, args.build, target):
+        print(line)
+    return 0
 
 
 if __name__ == "__main__":

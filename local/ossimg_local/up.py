@@ -60,7 +60,7 @@ def serve(root: Path, data: Path, host: str, port: int, rules: Path) -> None:
     print(f"OSS emulator at {server.endpoint} (access key LTAI-local / local-secret, region {backend.region})")
     print("Uploads that match template.yml's OSS triggers now invoke their functions. Ctrl-C stops.", flush=True)
     try:
-        server._server.run()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import http
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import waitress.server
-from waitress import wasyncore
-
+from ..serving import ThreadedServer
 from .auth import authenticate
 from .backend import Backend
 from .errors import OssError
@@ -72,43 +69,16 @@ class InjectedFault(OssError):
         super().__init__(f"Injected fault: {code}.")
 
 
-class EmulatorServer:
-    """A running emulator: ``start()``, ``endpoint``, ``stop()``; also a context manager."""
+class EmulatorServer(ThreadedServer):
+    """The emulator on a free (or given) port, served in a background thread."""
 
-    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> None:
+        super().__init__(EmulatorApp(backend), host, port, threads, ident="AliyunOSS")
         self.backend = backend
-        self._server: Any = waitress.server.create_server(
-            EmulatorApp(backend), host=host, port=port, threads=threads, ident="AliyunOSS",
-            channel_timeout=60, clear_untrusted_proxy_headers=True,
-        )  # fmt: skip
-        self._thread = threading.Thread(target=self._server.run, name="oss-emulator", daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        """``http://host:port`` for oss2 (an IP endpoint makes oss2 use path style)."""
-        return f"http://{self._server.effective_host}:{self._server.effective_port}"
-
-    def start(self) -> EmulatorServer:
-        """Serve in a daemon thread; the socket is already listening when this returns."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Close every connection and the listening socket, then join the serving thread."""
-        server = self._server
-        if self._thread.is_alive():
-            # Closing sockets must happen on the loop's own thread: the trigger runs it there.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-            self._thread.join(timeout=10)
-        else:
-            wasyncore.close_all(server._map)
-        server.task_dispatcher.shutdown()
 
     def __enter__(self) -> EmulatorServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.start()
+        return self
 
 
 def serve_forever(backend: Backend, host: str, port: int) -> None:
@@ -116,7 +86,7 @@ def serve_forever(backend: Backend, host: str, port: int) -> None:
     server = EmulatorServer(backend, host, port)
     print(f"OSS emulator ready at {server.endpoint} (region {backend.region})", flush=True)
     try:
-        server._server.run()
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:

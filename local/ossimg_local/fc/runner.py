@@ -65,7 +65,8 @@ class FunctionRunner:
         context = self._context(creds)
         started = time.perf_counter()
         out = io.StringIO()
-        with _environment({**self.spec.environment, **self.env, **credential_env(self.spec.runtime, creds)}), \
+        runtime = {"FC_FUNC_CODE_PATH": str(self.code_dir), **credential_env(self.spec.runtime, creds)}
+        with _environment({**self.spec.environment, **self.env, **runtime}), \
                 contextlib.redirect_stdout(_Tee(out, sys.stdout if self.echo else None)):  # fmt: skip
             outcome = self._call_with_timeout(event, context)
         ms = round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,217 @@
+"""A local Function Compute API (2016-08-15, what aliyun-fc2 speaks), kept in memory.
+
+Requests are authenticated with FC's signature (``FC <ak>:<base64 HMAC-SHA256>``). Services,
+functions (with their code), triggers and async-invocation settings are created, read and updated as
+on FC, and ``invocations`` really run the uploaded code through :class:`FunctionRunner`, so a
+deployment made with ``ossimg deploy`` can be exercised end to end on one machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import http
+import io
+import json
+import re
+import secrets
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from .runner import CredentialSource, FunctionRunner
+from .template import FunctionSpec
+
+API = "/2016-08-15"
+PATH = re.compile(
+    r"^/2016-08-15/services(?:/(?P<svc>[^/.]+)(?:\.(?P<qualifier>[^/]+))?"
+    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code)(?:/(?P<name>[^/]+))?)?)?)?)?$"
+)
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class FcApiError(Exception):
+    """An FC error: status, ErrorCode and message, rendered as FC's JSON error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+class FcApi:
+    """One account's FC, as a WSGI app. ``runtime_env`` is added to every function's environment
+    (e.g. the emulator's endpoint) and ``credentials`` are what its role would hand out."""
+
+    def __init__(
+        self, access_key_id: str, access_key_secret: str, workdir: Path, credentials: CredentialSource,
+        runtime_env: dict[str, str] | None = None, region: str = "cn-hangzhou",
+    ) -> None:  # fmt: skip
+        self._keys = {access_key_id: access_key_secret}
+        self._workdir = workdir
+        self._credentials = credentials
+        self._runtime_env = runtime_env or {}
+        self._region = region
+        self._lock = threading.RLock()
+        self.services: dict[str, dict[str, Any]] = {}
+        self.functions: dict[tuple[str, str], dict[str, Any]] = {}
+        self.code: dict[tuple[str, str], bytes] = {}
+        self.triggers: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.async_configs: dict[tuple[str, str], dict[str, Any]] = {}
+        self._runners: dict[tuple[str, str], FunctionRunner] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        request_id = secrets.token_hex(16)
+        try:
+            path = unquote(environ.get("PATH_INFO", ""))
+            headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+            for name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                if environ.get(name):
+                    headers[name.replace("_", "-").lower()] = environ[name]
+            self._authenticate(environ["REQUEST_METHOD"], path, headers)
+            length = int(headers.get("content-length") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            status, extra, payload = self._route(environ["REQUEST_METHOD"], path, headers, body)
+        except FcApiError as exc:
+            status, extra, payload = exc.status, {}, json.dumps({"ErrorCode": exc.code, "ErrorMessage": exc.message})
+        data = payload if isinstance(payload, bytes) else payload.encode()
+        response_headers = {"Content-Type": "application/json", "X-Fc-Request-Id": request_id,
+                            "Content-Length": str(len(data)), **extra}  # fmt: skip
+        start_response(f"{status} {http.HTTPStatus(status).phrase}", list(response_headers.items()))
+        return [data]
+
+    def _authenticate(self, method: str, path: str, headers: dict[str, str]) -> None:
+        access_key_id, _, signature = headers.get("authorization", "").removeprefix("FC ").partition(":")
+        secret = self._keys.get(access_key_id)
+        if secret is None:
+            raise FcApiError(403, "InvalidAccessKeyID", f"access key id {access_key_id!r} does not exist")
+        canonical = "".join(f"{k}:{headers[k]}\n" for k in sorted(h for h in headers if h.startswith("x-fc-")))
+        text = "\n".join([method, headers.get("content-md5", ""), headers.get("content-type", ""),
+                          headers.get("date", ""), canonical + path])  # fmt: skip
+        expected = base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
+        if not hmac.compare_digest(expected, signature):
+            raise FcApiError(403, "SignatureNotMatch", "the request signature does not match")
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], Any]:
+        match = PATH.match(path)
+        if match is None:
+            raise FcApiError(404, "NotFound", f"no API at {path}")
+        svc, fn, sub, name = match["svc"], match["fn"], match["sub"], match["name"]
+        doc = json.loads(body) if body and sub != "invocations" else {}
+        with self._lock:
+            if match["functions"] is None:
+                return self._services(method, svc, doc)
+            self._service(svc)
+            if fn is None and method == "POST":
+                return self._functions(method, svc, str(doc.get("functionName", "")), doc)
+            if fn is None:
+                listed = [f for (s, _), f in self.functions.items() if s == svc]
+                return 200, {}, json.dumps({"functions": listed})
+            if sub is None:
+                return self._functions(method, svc, fn, doc)
+            self._function(svc, fn)
+            if sub == "triggers":
+                return self._triggers(method, svc, fn, name, doc)
+            if sub == "async-invoke-config" and method == "PUT":
+                self.async_configs[(svc, fn)] = {**doc, "service": svc, "function": fn, "qualifier": match["qualifier"]}
+                return 200, {}, json.dumps(self.async_configs[(svc, fn)])
+            if sub == "code":
+                return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+        if sub == "invocations" and method == "POST":
+            return self._invoke(svc, fn, headers, body)
+        raise FcApiError(405, "MethodNotAllowed", f"{method} is not allowed on {path}")
+
+    def _service(self, svc: str) -> dict[str, Any]:
+        if svc not in self.services:
+            raise FcApiError(404, "ServiceNotFound", f"service {svc} does not exist")
+        return self.services[svc]
+
+    def _function(self, svc: str, fn: str) -> dict[str, Any]:
+        if (svc, fn) not in self.functions:
+            raise FcApiError(404, "FunctionNotFound", f"function {fn} does not exist in service {svc}")
+        return self.functions[(svc, fn)]
+
+    def _services(self, method: str, svc: str | None, doc: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        if method == "POST" and svc is None:
+            name = doc.get("serviceName", "")
+            if name in self.services:
+                raise FcApiError(409, "ServiceAlreadyExists", f"service {name} already exists")
+            self.services[name] = {**doc, "serviceId": secrets.token_hex(8), "createdTime": _now(),
+                                   "lastModifiedTime": _now()}  # fmt: skip
+            return 200, {}, json.dumps(self.services[name])
+        if svc is None:
+            return 200, {}, json.dumps({"services": list(self.services.values())})
+        service = self._service(svc)
+        if method == "PUT":
+            service.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
+        return 200, {}, json.dumps(service)
+
+    def _functions(self, method: str, svc: str, fn: str, doc: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        key = (svc, fn)
+        if method == "GET":
+            return 200, {}, json.dumps(self._function(svc, fn))
+        if method == "POST" and key in self.functions:
+            raise FcApiError(409, "FunctionAlreadyExists", f"function {fn} already exists in service {svc}")
+        fresh: dict[str, Any] = {"functionId": secrets.token_hex(8), "createdTime": _now()}
+        current = self._function(svc, fn) if method == "PUT" else fresh
+        code = (doc.pop("code", None) or {}).get("zipFile")
+        current.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
+        if code:
+            self.code[key] = base64.b64decode(code)
+            current["codeChecksum"] = hashlib.sha256(self.code[key]).hexdigest()[:20]
+            current["codeSize"] = len(self.code[key])
+        self.functions[key] = current
+        self._runners.pop(key, None)  # the next invocation starts a new instance
+        return 200, {}, json.dumps(current)
+
+    def _triggers(
+        self, method: str, svc: str, fn: str, name: str | None, doc: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        if method == "POST":
+            name = doc.get("triggerName", "")
+            self.triggers[(svc, fn, name)] = {**doc, "createdTime": _now(), "lastModifiedTime": _now()}
+            return 200, {}, json.dumps(self.triggers[(svc, fn, name)])
+        trigger = self.triggers.get((svc, fn, name or ""))
+        if trigger is None:
+            raise FcApiError(404, "TriggerNotFound", f"trigger {name} does not exist")
+        if method == "PUT":
+            trigger.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
+        return 200, {}, json.dumps(trigger)
+
+    def _invoke(self, svc: str, fn: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+        runner = self._runner(svc, fn)
+        if headers.get("x-fc-invocation-type", "Sync").lower() == "async":
+            threading.Thread(target=runner.invoke_async, args=(body,), daemon=True).start()
+            return 202, {}, b""
+        result = runner.invoke(body)
+        if not result.ok:
+            error = json.dumps({"errorMessage": result.error, "errorType": result.error_type}).encode()
+            return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
+        return 200, {}, str(result.result).encode()
+
+    def _runner(self, svc: str, fn: str) -> FunctionRunner:
+        with self._lock:
+            key = (svc, fn)
+            if key not in self._runners:
+                config = self._function(svc, fn)
+                code_dir = self._workdir / svc / fn / config["codeChecksum"]
+                if not code_dir.exists():
+                    zipfile.ZipFile(io.BytesIO(self.code[key])).extractall(code_dir)
+                retries = self.async_configs.get(key, {}).get("maxAsyncRetryAttempts", 3)
+                spec = FunctionSpec(
+                    service=svc, name=fn, handler=config["handler"], runtime=config["runtime"], code_uri=str(code_dir),
+                    initializer=config.get("initializer") or "", memory=int(config.get("memorySize", 128)),
+                    timeout=int(config.get("timeout", 3)), environment=dict(config.get("environmentVariables") or {}),
+                    async_retries=int(retries),
+                )  # fmt: skip
+                self._runners[key] = FunctionRunner(spec, code_dir, self._credentials, region=self._region,
+                                                    env=self._runtime_env)  # fmt: skip
+            return self._runners[key]

@@ -1,0 +1,52 @@
+"""A WSGI app served by waitress in a background thread: port 0 works, ``stop()`` is clean."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import waitress.server
+from waitress import wasyncore
+
+
+class ThreadedServer:
+    """``start()``, ``endpoint``, ``stop()``; also a context manager."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16, ident: str = "") -> None:
+        self._server: Any = waitress.server.create_server(
+            app, host=host, port=port, threads=threads, ident=ident or "ossimg", channel_timeout=60,
+            clear_untrusted_proxy_headers=True,
+        )  # fmt: skip
+        self._thread = threading.Thread(target=self._server.run, name=f"{ident or 'wsgi'}-server", daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        """``http://host:port``."""
+        return f"http://{self._server.effective_host}:{self._server.effective_port}"
+
+    def start(self) -> ThreadedServer:
+        """Serve in a daemon thread; the socket is already listening when this returns."""
+        self._thread.start()
+        return self
+
+    def run(self) -> None:
+        """Serve in the calling thread until interrupted."""
+        self._server.run()
+
+    def stop(self) -> None:
+        """Close every connection and the listening socket, then join the serving thread."""
+        server = self._server
+        if self._thread.is_alive():
+            # Closing sockets must happen on the loop's own thread: the trigger runs it there.
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            self._thread.join(timeout=10)
+        else:
+            wasyncore.close_all(server._map)
+        server.task_dispatcher.shutdown()
+
+    def __enter__(self) -> ThreadedServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -35,11 +35,24 @@ def build_function(root: Path, spec: FunctionSpec, rules: Path, out: Path, *, de
         cache = (target / name).with_name(Path(name).stem + ".compiled.json")
         cache.write_text(json.dumps(to_doc(compiled, (target / name).read_bytes())), encoding="utf-8")
     if deps:
-        python = shutil.which(spec.runtime) or sys.executable
+        python = runtime_python(spec.runtime)
         subprocess.run(
             [python, "-m", "pip", "install", "--quiet", "--target", str(target), *RUNTIME_REQUIREMENTS], check=True
         )
     return target
+
+
+def runtime_python(runtime: str) -> str:
+    """The interpreter matching FC's ``runtime`` (python3.10 …), else this one, with a warning:
+    compiled dependencies (pydantic-core, ruamel.yaml.clib, cryptography) must match FC's Python."""
+    found = shutil.which(runtime)
+    if found and subprocess.run([found, "-c", "pass"], capture_output=True, check=False).returncode == 0:
+        return found
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if version != runtime:
+        print(f"build: no working {runtime} here; installing dependencies with {version}. Deploy with runtime "
+              f"{version} in template.yml, or build where {runtime} runs.", file=sys.stderr)  # fmt: skip
+    return sys.executable
 
 
 def size_mb(folder: Path) -> float:

@@ -8,6 +8,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from ..emulator.notify import trigger_matches
+
 SERVICE = "Aliyun::Serverless::Service"
 FUNCTION = "Aliyun::Serverless::Function"
 
@@ -24,11 +26,7 @@ class OssTrigger:
 
     def matches(self, bucket: str, event_name: str, key: str) -> bool:
         """Would OSS deliver ``event_name`` (without ``oss:``) for ``bucket/key`` to this trigger?"""
-        if bucket != self.bucket or not key.startswith(self.prefix) or not key.endswith(self.suffix):
-            return False
-        wanted = {e.removeprefix("oss:") for e in self.events}
-        kind = event_name.partition(":")[0]
-        return event_name in wanted or f"{kind}:*" in wanted
+        return trigger_matches(self.bucket, self.events, self.prefix, self.suffix, bucket, event_name, key)
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,17 @@ class ThreadedServer:
         return self
 
     def run(self) -> None:
-        """Serve in the calling thread until interrupted."""
+        """Serve in the calling thread."""
         self._server.run()
+
+    def serve_until_interrupted(self) -> None:
+        """Serve in the calling thread until Ctrl-C, then close everything."""
+        try:
+            self.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         """Close every connection and the listening socket, then join the serving thread."""

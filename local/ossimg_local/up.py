@@ -60,9 +60,6 @@ def serve(root: Path, data: Path, host: str, port: int, rules: Path) -> None:
     print(f"OSS emulator at {server.endpoint} (access key LTAI-local / local-secret, region {backend.region})")
     print("Uploads that match template.yml's OSS triggers now invoke their functions. Ctrl-C stops.", flush=True)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        server.serve_until_interrupted()
     finally:
-        server.stop()
         notifier.close()

@@ -85,9 +85,4 @@ def serve_forever(backend: Backend, host: str, port: int) -> None:
     """Serve in the foreground until interrupted (the ``ossimg emulator`` command)."""
     server = EmulatorServer(backend, host, port)
     print(f"OSS emulator ready at {server.endpoint} (region {backend.region})", flush=True)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
+    server.serve_until_interrupted()

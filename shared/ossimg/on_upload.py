@@ -99,12 +99,13 @@ def run(
 def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Summary) -> _Work | None:
     """The record's plans, or None after logging why it is skipped (all pure, no network)."""
     rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.position)
-    reason = None
+    reason, loop = None, False
     if not record.is_complete_upload:
         reason = f"{record.event_name} is not a completed upload"
     elif (output := rules.produced_by(record.bucket, record.key)) is not None:
         reason = (f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
                   "processing it could loop")  # fmt: skip
+        loop = True
     else:
         matched, plans = plan_event(record, rules)
         reason = "no rule matches the key" if not matched else static_reason(record)
@@ -112,7 +113,7 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
             return _Work(record, rlog, plans)
     summary.skipped += 1
     # A key that looks like our own output means the trigger or the rules let a loop in: warn.
-    (rlog.warning if reason.startswith("the key looks like") else rlog.info)("record skipped", reason=reason)
+    (rlog.warning if loop else rlog.info)("record skipped", reason=reason)
     return None
 
 

@@ -118,11 +118,12 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
 
 
 def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
-    reasons = ex.map(lambda w: _pixel_check(ex, w.record), work)
+    checks = ex.map(lambda w: _pixel_check(ex, w.record), work)
     live = []
-    for item, reason in zip(work, reasons, strict=True):
+    for item, check in zip(work, checks, strict=True):
+        reason, etag = check
         if reason is None:
-            live.append(item)
+            live.append(_with_etag(item, etag))
         else:
             summary.skipped += 1
             item.log.info("record skipped", reason=reason)
@@ -135,14 +136,28 @@ def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
             _log_variant(item.log, result)
 
 
-def _pixel_check(ex: Execution, record: ObjectEvent) -> str | None:
-    attempts = [0]
+def _pixel_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
+    """Why the image cannot be processed (or None), and the object's ETag as the read saw it."""
+    attempts, etag = [0], [""]
+
+    def read(length: int) -> bytes:
+        head, etag[0] = ex.call(lambda: ex.client.get_head(record.bucket, record.key, length), attempts)
+        return head
+
     try:
-        return pixel_reason(lambda n: ex.call(lambda: ex.client.get_head(record.bucket, record.key, n), attempts))
+        return pixel_reason(read), etag[0]
     except OssCallError as exc:
         if exc.code == "NoSuchKey":
-            return "the object no longer exists"
-        return None  # could not look: let OSS IMG decide
+            return "the object no longer exists", ""
+        return None, ""  # could not look: let OSS IMG decide
+
+
+def _with_etag(item: _Work, etag: str) -> _Work:
+    """An event without an ETag gets the one the pre-flight read saw, so lineage still works."""
+    if item.record.etag or not etag:
+        return item
+    plans = [p._replace(source_etag=etag) if isinstance(p, VariantPlan) else p for p in item.plans]
+    return item._replace(plans=plans)
 
 
 def _outcome(summary: Summary, transient: bool) -> str:

@@ -41,8 +41,8 @@ class OssClient(Protocol):
         """The object's bytes and ETag (rules kept in OSS)."""
         ...
 
-    def get_head(self, bucket: str, key: str, length: int) -> bytes:
-        """The first ``length`` bytes of an object (to read an image header)."""
+    def get_head(self, bucket: str, key: str, length: int) -> tuple[bytes, str]:
+        """The first ``length`` bytes of an object (to read an image header), and its ETag."""
         ...
 
     def head_object(self, bucket: str, key: str) -> str:
@@ -125,11 +125,12 @@ class Oss2Client:
 
         return self._call(bucket, key, read)
 
-    def get_head(self, bucket: str, key: str, length: int) -> bytes:
+    def get_head(self, bucket: str, key: str, length: int) -> tuple[bytes, str]:
         """See :class:`OssClient`."""
 
-        def read() -> bytes:
-            return bytes(self.bucket(bucket).get_object(key, byte_range=(0, length - 1)).read())
+        def read() -> tuple[bytes, str]:
+            result = self.bucket(bucket).get_object(key, byte_range=(0, length - 1))
+            return bytes(result.read()), _etag(result.headers)
 
         return self._call(bucket, key, read)
 

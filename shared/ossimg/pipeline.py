@@ -19,6 +19,7 @@ from .plan import PlanError, VariantPlan
 from .retry import Backoff, Deadline
 
 T = TypeVar("T")
+R = TypeVar("R")
 OK, UP_TO_DATE = "ok", "up-to-date"
 FAILED_TRANSIENT, FAILED_PERMANENT = "failed-transient", "failed-permanent"
 DEFAULT_WORKERS = 8
@@ -58,7 +59,7 @@ class Execution:
         self.workers = workers
         self.rules_version = rules_version
 
-    def map(self, work: Callable[[T], object], items: Sequence[T]) -> list[object]:
+    def map(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """``work`` over ``items`` on at most ``workers`` threads, results in input order."""
         if len(items) <= 1:
             return [work(item) for item in items]
@@ -80,7 +81,7 @@ class Execution:
 
 def run_plans(execution: Execution, plans: Sequence[VariantPlan | PlanError]) -> list[VariantResult]:
     """Execute each plan; a failure of one never stops the others."""
-    return [r for r in execution.map(lambda p: _run_one(execution, p), plans) if isinstance(r, VariantResult)]
+    return execution.map(lambda p: _run_one(execution, p), plans)
 
 
 def _run_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:

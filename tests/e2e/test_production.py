@@ -138,3 +138,12 @@ def test_a_non_matching_event_never_imports_oss2(cloud, root):
            "PATH": "/usr/bin:/bin"}  # fmt: skip
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert done.stdout.splitlines()[-1].split()[0] == "False"
+
+
+def test_an_event_without_an_etag_still_gets_lineage(cloud, load_event):
+    event = json.loads(one(cloud, load_event))
+    del event["events"][0]["oss"]["object"]["eTag"]
+    runner = cloud.runner()
+    runner.invoke(json.dumps(event).encode())
+    again = json.loads(runner.invoke(json.dumps(event).encode()).result)
+    assert (again["ok"], again["up_to_date"]) == (0, 3)

@@ -86,7 +86,9 @@ def test_sigkill_during_uploads_loses_nothing_acknowledged_and_exposes_nothing_p
         threads = [threading.Thread(target=writer, args=(endpoint, w)) for w in range(4)]
         for t in threads:
             t.start()
+        waited = time.monotonic() + 60
         while len(acknowledged) < 20:
+            assert time.monotonic() < waited, "the writers stopped before 20 uploads were acknowledged"
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)

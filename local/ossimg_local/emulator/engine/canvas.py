@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from PIL import Image
 
 from .codecs import DEFAULT_QUALITY, Source
 
 Fetch = Callable[[str], bytes]
+RunStep = Callable[["Canvas", Any], None]
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Canvas:
     frames: list[Image.Image] = field(default_factory=list)
     durations: list[int] = field(default_factory=list)
     fetch: Fetch | None = None  # reads watermark images from the source's bucket
+    run_step: RunStep | None = None  # applies one action; lets a watermark process its own image
 
     def __post_init__(self) -> None:
         if self.size == (0, 0):

@@ -86,11 +86,11 @@ def process(data: bytes, ops: list[Op], *, fetch: Fetch | None = None, region: s
     auto_orient = not any(isinstance(op, AutoOrient) and op.value == 0 for op in ops)
     size = codecs.oriented_size(source, auto_orient)
     image = codecs.decode(source, _shrink_target(ops, size, source), auto_orient=auto_orient)
-    canvas = Canvas(image, source, source.format, size=size, fetch=fetch)
+    canvas = Canvas(image, source, source.format, size=size, fetch=fetch, run_step=apply_step)
     if source.animated:
         canvas.frames, canvas.durations = codecs.frames(source)
     for op in ops:
-        STEPS[type(op)](canvas, op)
+        apply_step(canvas, op)
     if canvas.format in ("heic", "avif") and region not in HEIF_AVIF_REGIONS:
         raise errors.InvalidArgument(f"{canvas.format} output is not available in region {region}.")
     body = codecs.encode(
@@ -98,6 +98,11 @@ def process(data: bytes, ops: list[Op], *, fetch: Fetch | None = None, region: s
         frames=canvas.frames if canvas.format == "gif" else None, durations=canvas.durations,
     )  # fmt: skip
     return Output(body, canvas.format, codecs.MIME[canvas.format], canvas.image.size)
+
+
+def apply_step(canvas: Canvas, op: Op) -> None:
+    """Apply one action to ``canvas``."""
+    STEPS[type(op)](canvas, op)
 
 
 def _shrink_target(ops: list[Op], size: tuple[int, int], source: codecs.Source) -> tuple[int, int] | None:

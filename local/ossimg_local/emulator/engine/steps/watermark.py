@@ -86,19 +86,18 @@ def _image(canvas: Canvas, op: Watermark) -> Image.Image:
         ) from None
     if source.format not in WATERMARK_FORMATS:
         raise errors.InvalidArgument(f"The watermark image {key} must be JPG, PNG, BMP, WebP or TIFF.")
-    mark = Canvas(codecs.decode(source, None), source, source.format, fetch=canvas.fetch)
+    mark = Canvas(codecs.decode(source, None), source, source.format, fetch=fetch, run_step=canvas.run_step)
     for nested in op.image_process:
         _nested_step(mark, nested, canvas.image.size)
     return mark.with_alpha()
 
 
 def _nested_step(mark: Canvas, op: Op, main: tuple[int, int]) -> None:
-    from ..pipeline import STEPS
-
     if isinstance(op, Resize) and op.P is not None:
         # P: the watermark's size as a percentage of the main image, aspect kept.
         k = min(main[0] * op.P / 100 / mark.image.width, main[1] * op.P / 100 / mark.image.height)
         size = (round_half_up(mark.image.width * k), round_half_up(mark.image.height * k))
         mark.replace(mark.with_alpha().resize(size, Image.Resampling.LANCZOS))
         return
-    STEPS[type(op)](mark, op)
+    assert mark.run_step is not None, "the pipeline hands every canvas its step runner"
+    mark.run_step(mark, op)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -67,52 +68,69 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--json", action="store_true", help="machine-readable plan")
 
     commands.add_parser("schema", help="print the JSON Schema of rule files")
+    commands.add_parser("coverage", help="print which oss2 calls the emulator serves (EMULATOR_COVERAGE.md)")
 
     build = commands.add_parser("compile", help="validate rules and write the compiled form the function loads fast")
     build.add_argument("rules", type=Path)
     build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled.json beside the rules")
 
     args = parser.parse_args(argv)
-    if args.command in ("validate", "explain", "schema", "compile"):
-        from . import rules_cli
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "emulator": lambda a: _emulator(a, parser), "demo": _demo, "up": _up, "build": _ship, "deploy": _ship,
+        "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
+    }  # fmt: skip
+    return handlers[args.command](args)
 
-        if args.command == "validate":
-            return rules_cli.validate(args.rules, args.json)
-        if args.command == "compile":
-            return rules_cli.compile_rules(args.rules, args.out)
-        if args.command == "explain":
-            return rules_cli.explain(args.rules, args.target, args.bucket, args.json)
-        return rules_cli.schema()
-    if args.command == "emulator":
-        from .emulator.backend import Backend
-        from .emulator.server import serve_forever
 
-        args.data.mkdir(parents=True, exist_ok=True)
-        from .emulator.faults import FaultRule
+def _rules(args: argparse.Namespace) -> int:
+    from . import rules_cli
 
-        backend = Backend.open(
-            args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
-        )
-        try:
-            backend.faults.reset([FaultRule.parse(spec) for spec in args.fault], seed=args.fault_seed)
-        except ValueError as exc:
-            parser.error(str(exc))
-        serve_forever(backend, args.host, args.port)
-        return 0
-    if args.command in ("build", "deploy"):
-        return _ship(args)
-    if args.command == "up":
-        from .up import serve
+    if args.command == "validate":
+        return rules_cli.validate(args.rules, args.json)
+    if args.command == "compile":
+        return rules_cli.compile_rules(args.rules, args.out)
+    if args.command == "explain":
+        return rules_cli.explain(args.rules, args.target, args.bucket, args.json)
+    return rules_cli.schema()
 
-        serve(args.root.resolve(), args.data, args.host, args.port, args.rules)
-        return 0
-    if args.command == "demo":
-        from .demo import default_events, reset_out, run_demo
 
-        root = args.root.resolve()
-        reset_out(args.out)
-        return run_demo(root, args.out, [p.resolve() for p in args.event] if args.event else default_events(root))
-    return 2
+def _emulator(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .emulator.backend import Backend
+    from .emulator.faults import FaultRule
+    from .emulator.server import serve_forever
+
+    args.data.mkdir(parents=True, exist_ok=True)
+    backend = Backend.open(
+        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
+    )
+    try:
+        backend.faults.reset([FaultRule.parse(spec) for spec in args.fault], seed=args.fault_seed)
+    except ValueError as exc:
+        parser.error(str(exc))
+    serve_forever(backend, args.host, args.port)
+    return 0
+
+
+def _coverage(_: argparse.Namespace) -> int:
+    from .coverage import report
+
+    print(report(), end="")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    from .up import serve
+
+    serve(args.root.resolve(), args.data, args.host, args.port, args.rules)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import default_events, reset_out, run_demo
+
+    root = args.root.resolve()
+    reset_out(args.out)
+    return run_demo(root, args.out, [p.resolve() for p in args.event] if args.event else default_events(root))
 
 
 def _ship(args: argparse.Namespace) -> int:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import OssCallError, RuleError, RuleFileError
-from .rules.compiled import CompiledRules, from_doc
+from .errors import OssCallError, RuleFileError
+from .rules.compiled import CompiledRules, from_doc, read_rule_file
 
 if TYPE_CHECKING:
     from .logs import JsonLog
@@ -100,10 +100,7 @@ def load_file(path: Path) -> CompiledRules:
     Why: validating YAML needs pydantic and a YAML parser, tens of milliseconds at every cold start;
     the compiled JSON needs neither, and its digest proves it matches the file shipped beside it.
     """
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise RuleFileError([_error(f"cannot read the rule file ({exc.strerror}).", str(path))]) from None
+    text = read_rule_file(path)
     cache = compiled_path(path)
     if cache.is_file():
         cached = from_doc(json.loads(cache.read_bytes()), text, str(path))
@@ -116,7 +113,3 @@ def _parse(text: bytes, source: str) -> CompiledRules:
     from .rules.load import parse_rules
 
     return parse_rules(text, source=source)
-
-
-def _error(message: str, source: str) -> RuleError:
-    return RuleError(message, source=source)

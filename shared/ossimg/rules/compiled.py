@@ -17,8 +17,10 @@ import mimetypes
 import re
 from collections.abc import Iterator
 from functools import cached_property
+from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..errors import RuleError, RuleFileError
 from .keys import literal_prefix, output_pattern
 
 
@@ -169,6 +171,14 @@ class CompiledRules:
 
 
 CACHE_FORMAT = 1
+
+
+def read_rule_file(path: Path) -> bytes:
+    """A rule file's bytes. Raises RuleFileError naming the file when it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RuleFileError([RuleError(f"cannot read the rule file ({exc.strerror}).", source=str(path))]) from None
 
 
 def to_doc(rules: CompiledRules, source_text: bytes) -> dict[str, Any]:

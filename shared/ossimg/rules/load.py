@@ -15,18 +15,14 @@ from ..errors import RuleError, RuleFileError
 from ..img.chain import render
 from ..img.ops import Format, Op
 from .checks import Problem, check_rules
-from .compiled import CompiledRule, CompiledRules, CompiledVariant, glob_regex
+from .compiled import CompiledRule, CompiledRules, CompiledVariant, glob_regex, read_rule_file
 from .model import Rule, RuleSet
 
 
 def load_rules(path: str | Path) -> CompiledRules:
     """Read, validate, check and compile the rules in ``path``. Raises RuleFileError listing every problem."""
     path = Path(path)
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise RuleFileError([RuleError(f"cannot read the rule file ({exc.strerror}).", source=str(path))]) from None
-    return parse_rules(text, source=str(path))
+    return parse_rules(read_rule_file(path), source=str(path))
 
 
 def parse_rules(text: bytes, *, source: str) -> CompiledRules:

@@ -20,15 +20,13 @@ from typing import Any
 import oss2
 from PIL import Image, ImageDraw
 
-from ossimg.rules.load import load_rules
-
 from .emulator.backend import Backend
 from .emulator.engine.codecs import OSS_FORMAT
 from .emulator.server import EmulatorServer
-from .fc.context import Credentials
-from .fc.runner import FunctionRunner, Invocation
-from .fc.template import FunctionSpec, load_template
+from .fc.runner import Invocation
+from .fc.template import load_template
 from .samples import sample_image
+from .up import emulator_runner, needed_buckets
 
 AK, SK = "LTAI-demo-access-key", "demo-secret-not-for-production"
 # What the gallery/ rule references in the source bucket: a watermark image and a bucket style.
@@ -58,10 +56,10 @@ def run_demo(root: Path, out: Path, events: list[Path], *, region: str = "cn-han
         with EmulatorServer(backend) as server:
             print(f"OSS emulator at {server.endpoint}, data in {data} (deleted at exit)")
             auth = oss2.Auth(AK, SK)
-            for name in _bucket_names(spec, rules_file):
+            for name in needed_buckets([spec], rules_file):
                 oss2.Bucket(auth, server.endpoint, name).create_bucket()
             _prepare_assets(oss2.Bucket(auth, server.endpoint, SOURCE_BUCKET))
-            runner = _runner(root, spec, backend, server.endpoint, rules_file, region)
+            runner = emulator_runner(backend, server.endpoint, root, spec, rules_file)
             problems = 0
             produced: list[Produced] = []
             for path in events:
@@ -82,12 +80,6 @@ def default_events(root: Path) -> list[Path]:
     return [f for f in files if not f.name.startswith("bad-")] + [f for f in files if f.name.startswith("bad-")]
 
 
-def _bucket_names(spec: FunctionSpec, rules_file: Path) -> list[str]:
-    names = {t.bucket for t in spec.triggers}
-    names |= {v.bucket for r in load_rules(rules_file).rules for v in r.variants if v.bucket}
-    return sorted(names)
-
-
 def _prepare_assets(bucket: oss2.Bucket) -> None:
     """The watermark image and bucket styles the example rules use."""
     bucket.put_object(LOGO_KEY, logo())
@@ -104,15 +96,6 @@ def logo() -> bytes:
     out = io.BytesIO()
     badge.save(out, "PNG")
     return out.getvalue()
-
-
-def _runner(
-    root: Path, spec: FunctionSpec, backend: Backend, endpoint: str, rules: Path, region: str
-) -> FunctionRunner:
-    sts = backend.keyring.issue_sts(ttl_seconds=3600)
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
-    env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": region}
-    return FunctionRunner(spec, root / "functions" / spec.name, lambda: creds, region=region, env=env, echo=True)
 
 
 def _records(doc: Any) -> Iterator[dict[str, Any]]:

@@ -13,33 +13,43 @@ from .emulator.notify import Notifier, Subscription
 from .emulator.server import EmulatorServer
 from .fc.context import Credentials
 from .fc.runner import FunctionRunner
-from .fc.template import load_template
+from .fc.template import FunctionSpec, load_template
+
+
+def needed_buckets(specs: list[FunctionSpec], rules: Path) -> list[str]:
+    """Every bucket the functions' triggers watch or the rules write to."""
+    names = {t.bucket for spec in specs for t in spec.triggers}
+    names |= {v.bucket for r in load_rules(rules).rules for v in r.variants if v.bucket}
+    return sorted(names)
+
+
+def emulator_runner(
+    backend: Backend, endpoint: str, root: Path, spec: FunctionSpec, rules: Path, *, echo: bool = True
+) -> FunctionRunner:
+    """A local FC instance of ``spec`` that talks to the emulator with an STS key of its own, as a
+    function's role hands one out on FC."""
+    sts = backend.keyring.issue_sts(ttl_seconds=36 * 3600)
+    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": backend.region}
+    return FunctionRunner(spec, root / "functions" / spec.name, lambda: creds, region=backend.region, env=env,
+                          echo=echo)  # fmt: skip
 
 
 def start(backend: Backend, server: EmulatorServer, root: Path, rules: Path, *, echo: bool = True) -> Notifier:
     """Create the buckets the template and rules name, and wire each OSS trigger to its function."""
     notifier = Notifier()
     backend.store.subscribe(notifier.on_object)
-    names = {v.bucket for r in load_rules(rules).rules for v in r.variants if v.bucket}
-    for spec in load_template(root / "template.yml"):
-        names |= {t.bucket for t in spec.triggers}
-        sts = backend.keyring.issue_sts(ttl_seconds=36 * 3600)
-        creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
-        env = {"OSSIMG_OSS_ENDPOINT": server.endpoint, "OSSIMG_RULES": str(rules.resolve()),
-               "OSSIMG_REGION": backend.region}  # fmt: skip
-        runner = FunctionRunner(spec, root / "functions" / spec.name, _fixed(creds), region=backend.region,
-                                env=env, echo=echo)  # fmt: skip
+    specs = load_template(root / "template.yml")
+    for spec in specs:
+        runner = emulator_runner(backend, server.endpoint, root, spec, rules, echo=echo)
         for trigger in spec.triggers:
             notifier.subscribe(Subscription(trigger.bucket, trigger.events, _async(runner), trigger.prefix,
                                             trigger.suffix))  # fmt: skip
-    for name in sorted(names):
-        if name not in {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}:
+    existing = {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}
+    for name in needed_buckets(specs, rules):
+        if name not in existing:
             backend.store.create_bucket(name)
     return notifier
-
-
-def _fixed(creds: Credentials) -> Callable[[], Credentials]:
-    return lambda: creds
 
 
 def _async(runner: FunctionRunner) -> Callable[[bytes], None]:

@@ -15,7 +15,7 @@ from ..backend import Backend
 from ..disk import read_chunks
 from ..engine import Output, process
 from ..engine.codecs import MAX_SOURCE_BYTES
-from ..model import NewObject, valid_object_key
+from ..model import NewObject, ObjectInfo, valid_object_key
 from ..wire import Request, Response
 
 BODY_PREFIX = "x-oss-process="
@@ -57,11 +57,16 @@ def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
     if info.size > MAX_SOURCE_BYTES:
         raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
     region = backend.store.get_bucket_info(bucket).region
-    return process(_read(backend, bucket, key), ops, fetch=lambda k: _read(backend, bucket, k), region=region)
+
+    def fetch(watermark: str) -> bytes:
+        """Watermark images come from the source's bucket."""
+        return _read(backend, backend.store.head_object(bucket, watermark))
+
+    return process(_read(backend, info), ops, fetch=fetch, region=region)
 
 
-def _read(backend: Backend, bucket: str, key: str) -> bytes:
-    return b"".join(read_chunks(backend.store.object_path(backend.store.head_object(bucket, key))))
+def _read(backend: Backend, info: ObjectInfo) -> bytes:
+    return b"".join(read_chunks(backend.store.object_path(info)))
 
 
 def _parse_chain(backend: Backend, bucket: str, text: str) -> list[Op]:

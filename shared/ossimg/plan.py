@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .events import ObjectEvent
+from .img.formats import MIME, result_format
 from .img.saveas import process_with_saveas
 from .rules.compiled import CompiledRule, CompiledRules, CompiledVariant
 from .rules.keys import key_parts, render_key
@@ -47,7 +48,7 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
     """Plan one variant of ``rule`` for ``event``."""
     parts = key_parts(event.key)
     year, month, day = [*event.event_time[:10].split("-"), "", "", ""][:3]
-    fmt = _output_format(variant.format, parts["ext"])
+    fmt = result_format(variant.format, parts["ext"], variant.before_gif)
     values = {
         **parts, "variant": variant.name, "format": fmt,
         "rule": rule.prefix, "bucket": event.bucket, "etag": (event.etag or "").lower(),
@@ -70,12 +71,6 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
     )
 
 
-MIME = {
-    "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp", "gif": "image/gif",
-    "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
-}  # fmt: skip
-
-
 def _content_type(chain: str, fmt: str) -> str:
     """What the saved object is: JSON for info and average-hue, else the image's type."""
     if chain in ("image/info", "image/average-hue"):
@@ -83,10 +78,3 @@ def _content_type(chain: str, fmt: str) -> str:
     if chain.startswith("style/"):
         return ""  # a bucket style decides the format; the saved object says which
     return MIME.get(fmt, "application/octet-stream")
-
-
-def _output_format(chosen: str | None, ext: str) -> str:
-    source = {"jpeg": "jpg", "tif": "tiff"}.get(ext.lower(), ext.lower())
-    if chosen is None or (chosen == "gif" and source != "gif"):
-        return source
-    return chosen

@@ -80,3 +80,10 @@ def test_a_key_the_template_cannot_render_is_a_plan_error():
     (result,) = plan_event(event("a.jpg", "src"), rules)[1]
     assert isinstance(result, PlanError)
     assert "escapes the template's prefix" in result.message
+
+
+def test_a_gif_format_after_another_one_does_not_rename_a_jpeg_output():
+    text = b"version: 1\nrules: {a/: {variants: {v: {ops: 'image/format,png/format,gif', key: 'o/{stem}.{format}'}}}}"
+    rules = parse_rules(text, source="x")
+    assert plan_event(event("a/x.jpg"), rules)[1][0].target_key == "o/x.png"  # what OSS (and the emulator) writes
+    assert plan_event(event("a/x.gif"), rules)[1][0].target_key == "o/x.gif"

@@ -26,7 +26,7 @@ from .watermark import Watermark
 __all__ = [
     "REGISTRY", "AutoOrient", "AverageHue", "Blur", "Bright", "Circle", "Contrast", "Crop", "Format",
     "ImageFormat", "IndexCrop", "Info", "Interlace", "Op", "Quality", "Resize", "Rotate", "RoundedCorners",
-    "Sharpen", "Style", "Watermark", "op_class", "output_format",
+    "Sharpen", "Style", "Watermark", "op_class",
 ]  # fmt: skip
 
 STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -63,12 +63,3 @@ def op_class(action: str) -> type[Op]:
             f"unknown IMG action {action!r} (known: {known}).",
             op=action, value=action, allowed=known, ec="0040-00000213",
         ) from None  # fmt: skip
-
-
-def output_format(ops: list[Op], source_format: str) -> str:
-    """The format the last ``format`` action leaves, else the source's (GIF only stays GIF)."""
-    fmt = source_format
-    for op in ops:
-        if isinstance(op, Format) and (op.value != "gif" or source_format == "gif"):
-            fmt = op.value
-    return fmt

@@ -132,7 +132,7 @@ def _could_match(other: CompiledRule, rule: CompiledRule, variant: CompiledVaria
 def _ending(variant: CompiledVariant) -> str | None:
     """The output key's known extension, e.g. ``.webp``, or None when it depends on the source."""
     template = variant.key_template
-    if template.endswith(".{format}") and variant.format:
-        return "." + variant.format
+    if template.endswith(".{format}"):
+        return "." + variant.fixed_format if variant.fixed_format else None
     tail = template.rsplit("}", 1)[-1]
     return tail[tail.rfind(".") :] if "." in tail else None

@@ -32,6 +32,12 @@ class CompiledVariant(NamedTuple):
     key_template: str
     bucket: str | None
     format: str | None  # the last ``format`` action's value, None to keep the source's
+    before_gif: str | None = None  # when ``format`` is gif: the last other format, for non-GIF sources
+
+    @property
+    def fixed_format(self) -> str | None:
+        """The format of every output, or None when it depends on the source's format."""
+        return self.format if self.format is not None and self.format != "gif" else None
 
 
 class CompiledRule(NamedTuple):
@@ -121,8 +127,8 @@ class CompiledRules:
         for rule in self.rules:
             for variant in rule.variants:
                 fixed = {"variant": variant.name, "rule": rule.prefix}
-                if variant.format:
-                    fixed["format"] = variant.format
+                if variant.fixed_format:
+                    fixed["format"] = variant.fixed_format
                 pattern = output_pattern(variant.key_template, fixed)
                 bucket = variant.bucket or rule.bucket
                 index.setdefault(literal_prefix(variant.key_template), []).append(
@@ -170,7 +176,7 @@ class CompiledRules:
         return applied
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def read_rule_file(path: Path) -> bytes:

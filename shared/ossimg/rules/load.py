@@ -63,9 +63,13 @@ def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> tuple[Compi
                 preset = ruleset.presets.get(variant.preset, [])
             ops = [*preset, *variant.ops]
             formats = [op.value for op in ops if isinstance(op, Format)]
+            others = [f for f in formats if f != "gif"]
             variants.append(
-                CompiledVariant(name, render(ops), variant.key, variant.bucket, formats[-1] if formats else None)
-            )
+                CompiledVariant(
+                    name, render(ops), variant.key, variant.bucket, formats[-1] if formats else None,
+                    others[-1] if others and formats[-1] == "gif" else None,
+                )
+            )  # fmt: skip
         compiled.append(_compiled_rule(prefix, rule, order, tuple(variants)))
     return CompiledRules(tuple(compiled), version, source), problems
 

@@ -26,7 +26,6 @@ from ossimg.img.ops import (
     Style,
     Watermark,
     op_class,
-    output_format,
 )  # fmt: skip
 
 
@@ -177,11 +176,3 @@ class TestWatermark:
 
 def test_registry_names_each_action_once():
     assert sorted(REGISTRY) == sorted({cls.action for cls in REGISTRY.values()})
-
-
-@pytest.mark.parametrize(("ops", "source", "expected"), [
-    ([], "png", "png"), ([Format(value="webp")], "jpg", "webp"), ([Format(value="gif")], "jpg", "jpg"),
-    ([Format(value="gif")], "gif", "gif"), ([Format(value="png"), Format(value="jpg")], "png", "jpg"),
-])  # fmt: skip
-def test_output_format(ops, source, expected):
-    assert output_format(ops, source) == expected

@@ -24,10 +24,6 @@ OSS_FORMAT = {
     "HEIF": "heic", "AVIF": "avif",
 }  # fmt: skip
 PIL_FORMAT = {"png": "PNG", "bmp": "BMP", "tiff": "TIFF", "heic": "HEIF", "avif": "AVIF"}
-MIME = {
-    "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp",
-    "gif": "image/gif", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
-}  # fmt: skip
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_PIXELS = 250_000_000

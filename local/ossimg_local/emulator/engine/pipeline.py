@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ossimg.img.formats import MIME
 from ossimg.img.ops import (
     AutoOrient,
     AverageHue,
@@ -97,7 +98,7 @@ def process(data: bytes, ops: list[Op], *, fetch: Fetch | None = None, region: s
         canvas.image, canvas.format, quality=canvas.quality(), progressive=canvas.progressive,
         frames=canvas.frames if canvas.format == "gif" else None, durations=canvas.durations,
     )  # fmt: skip
-    return Output(body, canvas.format, codecs.MIME[canvas.format], canvas.image.size)
+    return Output(body, canvas.format, MIME[canvas.format], canvas.image.size)
 
 
 def apply_step(canvas: Canvas, op: Op) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ossimg.img.formats import applies
 from ossimg.img.ops import AutoOrient, Format, Interlace, Quality
 
 from ..canvas import Canvas
@@ -9,9 +10,8 @@ from ..canvas import Canvas
 
 def apply_format(canvas: Canvas, op: Format) -> None:
     """Choose the output format; ``gif`` keeps only GIF sources GIF (oss-img-spec §3.9)."""
-    if op.value == "gif" and canvas.source.format != "gif":
-        return
-    canvas.format = op.value
+    if applies(op.value, canvas.source.format):
+        canvas.format = op.value
 
 
 def apply_quality(canvas: Canvas, op: Quality) -> None:

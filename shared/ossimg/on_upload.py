@@ -18,7 +18,7 @@ from .logs import JsonLog
 from .oss import OssClient
 from .pipeline import FAILED_PERMANENT, FAILED_TRANSIENT, OK, UP_TO_DATE, Execution, VariantResult, run_plans
 from .plan import PlanError, VariantPlan, plan_event
-from .preflight import pixel_reason, static_reason
+from .preflight import content_reason, static_reason, suffix_reason
 from .retry import Backoff, Deadline
 from .rules.compiled import CompiledRules
 from .settings import Settings
@@ -118,7 +118,7 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
 
 
 def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
-    checks = ex.map(lambda w: _pixel_check(ex, w.record), work)
+    checks = ex.map(lambda w: _content_check(ex, w.record), work)
     live = []
     for item, check in zip(work, checks, strict=True):
         reason, etag = check
@@ -136,8 +136,8 @@ def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
             _log_variant(item.log, result)
 
 
-def _pixel_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
-    """Why the image cannot be processed (or None), and the object's ETag as the read saw it."""
+def _content_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
+    """Why the object cannot be processed (or None), and its ETag as the read saw it."""
     attempts, etag = [0], [""]
 
     def read(length: int) -> bytes:
@@ -145,11 +145,11 @@ def _pixel_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
         return head
 
     try:
-        return pixel_reason(read), etag[0]
+        return content_reason(read), etag[0]
     except OssCallError as exc:
         if exc.code == "NoSuchKey":
             return "the object no longer exists", ""
-        return None, ""  # could not look: let OSS IMG decide
+        return suffix_reason(record.key), ""  # could not look: the key is all there is, else OSS IMG decides
 
 
 def _with_etag(item: _Work, etag: str) -> _Work:

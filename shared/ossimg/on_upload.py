@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from .claims import is_claim_key
 from .errors import EventError, OssCallError, OssImgError
 from .events import ObjectEvent, parse_event
 from .logs import JsonLog
@@ -102,6 +103,8 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
     reason, loop = None, False
     if not record.is_complete_upload:
         reason = f"{record.event_name} is not a completed upload"
+    elif is_claim_key(record.key):
+        reason = "the key is one of ossimg's own claim records"
     elif (output := rules.produced_by(record.bucket, record.key)) is not None:
         reason = (f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
                   "processing it could loop")  # fmt: skip
@@ -174,7 +177,7 @@ def _log_variant(log: JsonLog, result: VariantResult) -> None:
     if result.plan is not None:
         fields |= {"target_bucket": result.plan.target_bucket, "target_key": result.plan.target_key}
     if result.status == OK:
-        extra = {"lineage_error": result.lineage_error} if result.lineage_error else {}
+        extra = {k: v for k, v in (("lineage_error", result.lineage_error), ("claim_error", result.claim_error)) if v}
         log.info("variant", file_size=result.file_size, **fields, **extra)
     elif result.status == UP_TO_DATE:
         log.info("variant", **fields)

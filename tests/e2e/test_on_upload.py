@@ -146,3 +146,15 @@ class TestMalformedEvents:
         error, summary = log_lines(invocation)
         assert (error["level"], error["msg"], error["error_message"], error["retry"]) == ("ERROR", msg, message, False)
         assert summary["invalid"] == 1
+
+    def test_one_bad_record_is_logged_and_the_others_are_processed(self, cloud, load_event):
+        event = json.loads(cloud.upload(load_event("oss-put.json")))
+        good = event["events"][0]
+        bad = json.loads(json.dumps(good))
+        bad["oss"]["object"]["key"] = "uploads/\ud800.jpg"  # valid JSON ("\ud800"), not a valid OSS key
+        invocation = cloud.runner().invoke(json.dumps({"events": [bad, good]}).encode())
+        assert invocation.ok
+        lines = log_lines(invocation)
+        assert (lines[0]["msg"], lines[0]["record"], lines[0]["field"]) == ("invalid record", 0, "oss.object.key")
+        assert [ln["status"] for ln in lines if ln["msg"] == "variant"] == ["ok"] * 3
+        assert lines[-1]["outcome"] == "partial"

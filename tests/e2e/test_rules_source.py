@@ -79,6 +79,27 @@ def test_a_bad_change_is_kept_out_and_logged(source, config):
     assert chain(source.get(JsonLog(log))) == "image/resize,w_300"
 
 
+HOSTILE = {
+    "nested 50,000 deep (libyaml would segfault)": b"rules: " + b"[" * 50_000 + b"]" * 50_000,
+    "20,000 nested mappings": b"rules: " + b"{a: " * 20_000 + b"1" + b"}" * 20_000,
+    "a 5,000-digit priority": b"version: 1\nrules: {up/: {priority: " + b"9" * 5000 + b", variants: {}}}",
+    "a merge-key chain": b"a0: &a0 {x: 1}\n"
+    + b"".join(b"a%d: &a%d {<<: [*a%d], y: *a%d}\n" % (i, i, i - 1, i - 1) for i in range(1, 40)),
+    "not UTF-8": b"version: 1\nrules: {\xff\xfe: 1}",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_version_is_refused_and_the_last_good_one_stays(source, config, body):
+    log = io.StringIO()
+    source.get(JsonLog(log))
+    config.put_object("rules.yaml", body)
+    source.clock.now = 31
+    assert chain(source.get(JsonLog(log))) == "image/resize,w_100"
+    refused = lines(log)[-1]
+    assert (refused["level"], refused["msg"]) == ("ERROR", "rules update refused; keeping the last good version")
+
+
 def test_an_unreachable_check_keeps_the_rules(source, cloud):
     log = io.StringIO()
     source.get(JsonLog(log))

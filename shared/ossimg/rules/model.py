@@ -107,7 +107,7 @@ class Rule(Strict):
     """What uploads under one prefix become, optionally narrowed by suffix, glob, type and bucket."""
 
     name: str | None = Field(None, description="distinguishes rules that share a prefix")
-    priority: int = Field(0, description="among rules with the same prefix, higher runs first")
+    priority: int = Field(0, ge=-1_000_000, le=1_000_000, description="among rules with the same prefix, higher first")
     suffix: list[str] = Field(default_factory=list, description="any of these key endings (case-insensitive)")
     glob: str | None = Field(None, description="the whole key must match: * within a folder, ** across")
     content_type: list[str] = Field(default_factory=list, description="e.g. image/jpeg or image/*")

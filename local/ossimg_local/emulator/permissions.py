@@ -37,7 +37,7 @@ log = logging.getLogger("ossimg.emulator")
 
 SERVICE, BUCKET, OBJECT, EACH_KEY = "service", "bucket", "object", "each key"
 
-# What a public canned ACL opens to everyone (the routes an anonymous caller has always been allowed).
+# What a public canned ACL opens to everyone: the reads and writes OSS's PutObjectACL page lists.
 ACL_READS = frozenset({"oss:GetObject", "oss:ListObjects"})
 ACL_WRITES = frozenset({"oss:PutObject", "oss:DeleteObject", "oss:AbortMultipartUpload"})
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ossimg.claims import PREFIX as CLAIMS
 from ossimg_local.demo import LOGO_KEY, STYLES, logo
 from ossimg_local.fc.template import load_template
 
@@ -142,7 +143,16 @@ class TestEveryStatementIsNeeded:
         event = uploaded(world, load_event, ("oss-put.json",))
         lines = variants(runner.invoke(event))
         assert {(ln["status"], ln.get("lineage_error")) for ln in lines.values()} == {("ok", "AccessDenied")}
-        assert json.loads(runner.invoke(event).result)["up_to_date"] == 0
+        assert not [o for b in ("ossimg-uploads", "ossimg-variants")
+                    for o in world.bucket(b).list_objects(CLAIMS).object_list], "a claim was left behind"  # fmt: skip
+        assert json.loads(runner.invoke(event).result)["ok"] == 3  # made again: lineage cannot say it is done
+
+    def test_claiming_the_variants(self, world, load_event):
+        runner = world.runner(policies=without(find({"oss:PutObject", "oss:GetObject", "oss:DeleteObject"}, CLAIMS)))
+        lines = variants(runner.invoke(uploaded(world, load_event, ("oss-put.json",))))
+        # Made anyway, but unguarded: a duplicate delivery running at this moment could repeat them.
+        assert {(ln["status"], ln.get("claim_error")) for ln in lines.values()} == {("ok", "AccessDenied")}
+        assert {action for action, name in denied(world) if CLAIMS in name} == {"oss:PutObject"}
 
     @pytest.mark.skip(reason="the FC runner checks mns:SendMessage when it delivers to the failure destination; "
                              "that runner is being rebuilt on another branch, which completes this case")  # fmt: skip

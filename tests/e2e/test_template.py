@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from ossimg.claims import PREFIX as CLAIMS
 from ossimg.img.chain import parse
 from ossimg.img.ops import Watermark
 from ossimg.rules.load import load_rules
@@ -48,7 +49,8 @@ def granted(spec, service="oss"):
 
 def needed(rules):
     """What the function does with these rules, as (RAM action, resource) pairs: read (pre-flight) and
-    process each upload, stamp each image watermark, write each variant and read it back (lineage)."""
+    process each upload, stamp each image watermark, write each variant and read it back (lineage),
+    and create, read and delete claims in each target bucket."""
     needs = set()
     for rule in rules.rules:
         assert rule.bucket, f"rule {rule.prefix}: a least-privilege role needs each rule to name its bucket"
@@ -57,6 +59,8 @@ def needed(rules):
         for variant in rule.variants:
             target = f"acs:oss:*:*:{variant.bucket or rule.bucket}/{variant.key_template.split('{')[0]}*"
             needs |= {("oss:PutObject", target), ("oss:GetObject", target)}
+            claims = f"acs:oss:*:*:{variant.bucket or rule.bucket}/{CLAIMS}*"
+            needs |= {("oss:PutObject", claims), ("oss:GetObject", claims), ("oss:DeleteObject", claims)}
             marks = [op.image_key for op in parse(variant.chain) if isinstance(op, Watermark) and op.image_key]
             needs |= {("oss:GetObject", f"acs:oss:*:*:{rule.bucket}/{key}") for key in marks}
     return needs

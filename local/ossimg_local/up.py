@@ -3,8 +3,9 @@ on every upload their OSS triggers match, asynchronously and with FC's retries."
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ossimg.rules.load import load_rules
 
@@ -14,6 +15,10 @@ from .emulator.server import EmulatorServer
 from .fc.context import Credentials
 from .fc.runner import FunctionRunner
 from .fc.template import FunctionSpec, load_template
+from .ram import Policy
+
+# FC's role credentials are "valid for 36 hours" (FC Python context page, platform-facts §0.3).
+ROLE_KEY_TTL = 36 * 3600
 
 
 def needed_buckets(specs: list[FunctionSpec], rules: Path) -> list[str]:
@@ -23,13 +28,18 @@ def needed_buckets(specs: list[FunctionSpec], rules: Path) -> list[str]:
     return sorted(names)
 
 
+def role_credentials(backend: Backend, policies: Sequence[Any], ttl_seconds: float = ROLE_KEY_TTL) -> Credentials:
+    """An STS key the emulator limits to ``policies`` (a service role's ``Policies``), as FC hands a
+    function its service role's key. Raises PolicyError for a policy the local cloud cannot read."""
+    sts = backend.keyring.issue_sts(ttl_seconds, Policy.from_documents(policies))
+    return Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+
+
 def emulator_runner(
     backend: Backend, endpoint: str, root: Path, spec: FunctionSpec, rules: Path, *, echo: bool = True
 ) -> FunctionRunner:
-    """A local FC instance of ``spec`` that talks to the emulator with an STS key of its own, as a
-    function's role hands one out on FC."""
-    sts = backend.keyring.issue_sts(ttl_seconds=36 * 3600)
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    """A local FC instance of ``spec`` that talks to the emulator with its service role's key."""
+    creds = role_credentials(backend, spec.policies)
     env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": backend.region}
     return FunctionRunner(spec, root / "functions" / spec.name, lambda: creds, region=backend.region, env=env,
                           echo=echo)  # fmt: skip

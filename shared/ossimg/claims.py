@@ -87,7 +87,10 @@ def acquire(
 def _owned_unless_done(ex: Execution, plan: VariantPlan, claim: Claim, attempts: list[int]) -> Outcome:
     """Ours now, unless the instance that held the claim before us made the variant: an owner
     records the lineage before it deletes its claim, so once we hold the claim, the lineage shows it."""
-    done = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), attempts)
+    try:
+        done = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), attempts)
+    except OssCallError:
+        return Outcome.OWNED  # unknown: make it; raising here would leave our claim behind, unreleased
     if is_current(done, claim.lineage):
         release(ex, claim)
         return Outcome.DONE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,10 @@ from PIL import Image
 
 from ossimg_local.emulator.backend import Backend
 from ossimg_local.emulator.server import EmulatorServer
-from ossimg_local.fc.context import Credentials
 from ossimg_local.fc.runner import FunctionRunner, Invocation
 from ossimg_local.fc.template import FunctionSpec, load_template
 from ossimg_local.samples import sample_image
+from ossimg_local.up import role_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 AK, SK = "LTAI-e2e", "e2e-secret"
@@ -36,9 +36,9 @@ class Cloud:
     def bucket(self, name: str) -> oss2.Bucket:
         return oss2.Bucket(oss2.Auth(AK, SK), self.endpoint, name)
 
-    def runner(self, runtime: str = "python3.10", **env: str) -> FunctionRunner:
-        sts = self.backend.keyring.issue_sts()
-        creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    def runner(self, runtime: str = "python3.10", policies: Sequence[Any] | None = None, **env: str) -> FunctionRunner:
+        """on_upload with its service role's key: the template's ``Policies`` unless ``policies`` says."""
+        creds = role_credentials(self.backend, self.spec.policies if policies is None else policies)
         base = {"OSSIMG_OSS_ENDPOINT": self.endpoint, "OSSIMG_RULES": str(self.rules), "OSSIMG_REGION": "cn-hangzhou"}
         return FunctionRunner(replace(self.spec, runtime=runtime), ROOT / "functions" / "on_upload", lambda: creds,
                               env={**base, **env})  # fmt: skip

@@ -25,8 +25,9 @@ from ossimg.retry import Deadline
 from ossimg.rules.load import load_rules
 from ossimg.settings import Credentials
 from ossimg_local.emulator.faults import FaultRule
+from ossimg_local.up import role_credentials
 
-from .conftest import AK, ROOT, SK
+from .conftest import ROOT
 
 VARIANTS = {"thumbs/uploads/photos/cat.webp", "variants/large/uploads/photos/cat.jpg",
             "previews/uploads/photos/cat-preview.png"}  # fmt: skip
@@ -39,7 +40,9 @@ def _rules():
 
 def instance(cloud, rules, event, seconds=30.0):
     """One invocation on its own client; returns its variant lines (a transient failure included)."""
-    client = Oss2Client(cloud.endpoint, "cn-hangzhou", Credentials(AK, SK))
+    role = role_credentials(cloud.backend, cloud.spec.policies)  # the function's service role, as on FC
+    client = Oss2Client(cloud.endpoint, "cn-hangzhou",
+                        Credentials(role.access_key_id, role.access_key_secret, role.security_token))  # fmt: skip
     out = io.StringIO()
     with contextlib.suppress(TransientFailure):  # its variants' lines say what failed
         run(event, rules, lambda: client, JsonLog(out), deadline=Deadline.after(seconds))

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from ossimg_local.emulator.faults import FaultRule
-from ossimg_local.fc.context import Credentials
 from ossimg_local.fc.runner import FunctionRunner
+from ossimg_local.up import role_credentials
 
 from .conftest import ROOT
 
@@ -26,6 +26,13 @@ rules:
       square: {ops: [{resize: {m: fill, w: 20, h: 20}}, {format: png}], key: "square/{stem}.png", bucket: batch-out}
       wide: {ops: [{resize: {m: pad, w: 60, h: 20}}, {format: webp}], key: "wide/{stem}.webp", bucket: batch-out}
 """
+# The role these rules need, as template.yml grants the demo's: read and process the uploads, write the
+# variants and read them back for lineage.
+ROLE = [{"Version": "1", "Statement": [
+    {"Effect": "Allow", "Action": ["oss:GetObject", "oss:PostProcessTask"], "Resource": ["acs:oss:*:*:batch-src/in/*"]},
+    {"Effect": "Allow", "Action": ["oss:PutObject", "oss:GetObject"],
+     "Resource": ["acs:oss:*:*:batch-out/small/*", "acs:oss:*:*:batch-out/square/*", "acs:oss:*:*:batch-out/wide/*"]},
+]}]  # fmt: skip
 EXPECTED = {"small/in/{n}.jpg": (32, 24), "square/{n}.png": (20, 20), "wide/{n}.webp": (60, 20)}
 # About a fifth of IMG calls fail in ways worth retrying: server busy, throttled, connection dropped.
 FLAKY = ["process:0.10:error:503:ServerBusy", "process:0.05:error:429:Throttling", "process:0.05:drop"]
@@ -48,8 +55,7 @@ def _batch(cloud, tmp_path):
         record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "region": "cn-hangzhou",
                   "oss": {"bucket": {"name": "batch-src"}, "object": obj}}  # fmt: skip
         events.append(json.dumps({"events": [record]}).encode())
-    sts = cloud.backend.keyring.issue_sts()
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    creds = role_credentials(cloud.backend, ROLE)
     env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(rules), "OSSIMG_REGION": "cn-hangzhou"}
     runner = FunctionRunner(replace(cloud.spec, timeout=60), ROOT / "functions" / "on_upload", lambda: creds, env=env)
     return runner, events

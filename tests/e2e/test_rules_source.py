@@ -15,6 +15,10 @@ from ossimg.settings import Credentials
 
 from .conftest import AK, SK
 
+# Rules kept in OSS are read with the function's role: its template statements plus this one.
+READ_RULES = {"Version": "1", "Statement": [
+    {"Effect": "Allow", "Action": ["oss:GetObject"], "Resource": ["acs:oss:*:*:ossimg-config/rules.yaml"]},
+]}  # fmt: skip
 GOOD = b"version: 1\nrules: {'up/': {bucket: src, variants: {v: {ops: 'image/resize,w_%d', key: 'o/{name}'}}}}\n"
 
 
@@ -126,9 +130,8 @@ def test_the_function_reads_its_rules_from_oss(cloud, load_event, root):
     config = cloud.bucket("ossimg-config")
     config.create_bucket()
     config.put_object("rules.yaml", (root / "rules" / "example.yaml").read_bytes())
-    invocation = cloud.runner(OSSIMG_RULES="oss://ossimg-config/rules.yaml").invoke(
-        cloud.upload(load_event("oss-put.json"))
-    )
+    runner = cloud.runner(policies=[*cloud.spec.policies, READ_RULES], OSSIMG_RULES="oss://ossimg-config/rules.yaml")
+    invocation = runner.invoke(cloud.upload(load_event("oss-put.json")))
     assert invocation.ok, invocation.error
     assert '"msg": "summary"' in invocation.logs
     assert json.loads(invocation.result)["ok"] == 3

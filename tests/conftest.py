@@ -58,6 +58,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=f"emulator only: {marker.args[0]}"))
         elif used:
             item.add_marker(pytest.mark.skip(reason=f"emulator only: uses the emulator's {used[0]}"))
+        elif "target" not in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skip(reason="not wired to real OSS yet: it runs on its own emulator"))
 
 
 def cloud_target() -> Target:

@@ -137,10 +137,11 @@ class TestAnonymousAccess:
     """Unsigned requests are allowed only where the ACL makes data public."""
 
     def url(self, target, bucket, key=""):
+        """Path style on an IP endpoint (the emulator), virtual-hosted otherwise (OSS), as the SDKs do."""
         parts = urlsplit(target.endpoint)
-        if target.cloud:  # real OSS: virtual-hosted style
-            return f"{parts.scheme}://{bucket}.{parts.netloc}/{key}"
-        return f"{target.endpoint}/{bucket}/{key}"
+        if parts.hostname == "localhost" or parts.hostname.replace(".", "").isdigit():
+            return f"{target.endpoint}/{bucket}/{key}"
+        return f"{parts.scheme}://{bucket}.{parts.netloc}/{key}"
 
     def test_private_object_is_denied(self, target, obj):
         answer = requests.get(self.url(target, obj.name, "secret.txt"), timeout=10)

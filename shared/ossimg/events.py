@@ -16,6 +16,7 @@ import json
 from typing import Any, NamedTuple
 
 from .errors import EventError
+from .img.formats import GENERIC_CONTENT_TYPES
 
 # Multipart uploads fire these too; the object is not complete yet (platform-facts §0.2).
 PARTIAL_UPLOAD_EVENTS = frozenset({"InitiateMultipartUpload", "UploadPart", "UploadPartCopy"})
@@ -135,11 +136,17 @@ def _from_record(rec: dict[str, Any], index: int, region: str) -> ObjectEvent:
         region=_optional(rec, "region") or region,
         size=size,
         etag=etag or None,
-        content_type=_optional(meta, "mimeType") or None,
+        content_type=_content_type(_optional(meta, "mimeType")),
         event_time=_optional(rec, "eventTime"),
         request_id=_optional(rec.get("responseElements"), "requestId"),
         position=index,
     )
+
+
+def _content_type(declared: str) -> str | None:
+    """The declared type, or None when it says nothing about the bytes (OSS stores
+    ``application/octet-stream`` for an upload that sent no type, whatever its key)."""
+    return None if declared.strip().lower() in GENERIC_CONTENT_TYPES else declared
 
 
 def _optional(parent: Any, name: str) -> str:

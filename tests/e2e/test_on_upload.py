@@ -104,10 +104,20 @@ class TestFailures:
         assert by_variant["large"]["status"] == "ok"  # one variant's failure does not stop the others
         assert log_lines(invocation)[-1]["outcome"] == "partial"
 
-    def test_an_upload_that_is_not_an_image(self, cloud, load_event):
-        invocation = cloud.runner().invoke(cloud.upload(load_event("oss-put.json"), b"%PDF-1.4 not an image"))
-        codes = {ln["error_code"] for ln in log_lines(invocation) if ln["msg"] == "variant"}
-        assert codes == {"BadRequest"}
+    def test_a_text_file_named_jpg_costs_no_img_call(self, cloud, load_event):
+        invocation = cloud.runner().invoke(cloud.upload(load_event("oss-put.json"), b"just some notes, not a photo\n"))
+        (skipped,) = log_lines(invocation)[:-1]
+        assert skipped["msg"] == "record skipped"
+        assert skipped["reason"].startswith("the object's first bytes are not an image OSS IMG reads")
+        assert cloud.backend.faults.counts("process") == {}
+
+    @pytest.mark.parametrize("declared", ["application/octet-stream", "binary/octet-stream", ""])
+    def test_an_image_stored_without_a_content_type_is_processed(self, cloud, load_event, declared):
+        # OSS stores application/octet-stream for an upload that sent no Content-Type, whatever the key.
+        event = load_event("oss-put.json")
+        event["events"][0]["oss"]["object"]["objectMeta"] = {"mimeType": declared}
+        invocation = cloud.runner().invoke(cloud.upload(event))
+        assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
 
     def test_unreachable_oss_is_transient_and_retried_by_fc(self, cloud, load_event):
         runner = cloud.runner(OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # nothing listens on the discard port

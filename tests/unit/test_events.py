@@ -24,6 +24,15 @@ class TestSamples:
         assert (record.region, record.request_id) == ("cn-hangzhou", "58F9FF2D3DF792092E12044C")
         assert record.is_complete_upload
 
+    @pytest.mark.parametrize(("declared", "content_type"), [
+        ("application/octet-stream", None), ("binary/octet-stream", None), ("", None),
+        ("Application/Octet-Stream", None), ("image/png", "image/png"), ("text/plain", "text/plain"),
+    ])  # fmt: skip
+    def test_generic_content_types_say_nothing(self, load_event, declared, content_type):
+        event = load_event("oss-put.json")
+        event["events"][0]["oss"]["object"]["objectMeta"] = {"mimeType": declared}
+        assert parse_event(json.dumps(event)).records[0].content_type == content_type
+
     def test_every_record_of_a_multi_record_event(self, load_event):
         records = parse_event(load_event("oss-multi-record.json")).records
         assert [r.action for r in records] == ["PutObject", "PostObject", "CompleteMultipartUpload"]

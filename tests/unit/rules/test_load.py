@@ -55,10 +55,27 @@ def test_every_problem_is_reported_with_file_line_and_path(root):
     (b"version: 1\nrules: {}", "rules"),
     (b"version: 1\nrules: {a/: {variants: {'bad name!': {ops: 'image/info', key: k}}}}", "variant name"),
     (b"version: 1\nrules: {a/: {variants: {v: {ops: [{resize: {w: 1}, format: png}], key: k}}}}", "one {action"),
+    # Formats OSS IMG cannot read are never promised.
+    (b"version: 1\nrules: {a/: {suffix: [.jpg, .CR2], variants: {v: {ops: 'image/info', key: k}}}}",
+     "suffix '.CR2' names camera RAW files, which OSS IMG cannot read"),
+    (b"version: 1\nrules: {a/: {suffix: [.nef], variants: {v: {ops: 'image/info', key: k}}}}", "camera RAW"),
+    (b"version: 1\nrules: {a/: {suffix: [.psd], variants: {v: {ops: 'image/info', key: k}}}}", "Photoshop"),
+    (b"version: 1\nrules: {a/: {content_type: [application/pdf], variants: {v: {ops: 'image/info', key: k}}}}",
+     "content type 'application/pdf' is not an image OSS IMG reads"),
+    (b"version: 1\nrules: {a/: {content_type: [image/svg+xml], variants: {v: {ops: 'image/info', key: k}}}}",
+     "content type 'image/svg[+]xml' is not an image OSS IMG reads"),
 ])  # fmt: skip
 def test_invalid_files(text, message):
     with pytest.raises(RuleFileError, match=message):
         parse_rules(text, source="inline.yaml")
+
+
+@pytest.mark.parametrize("filters", [
+    "suffix: [.jpg, .JPEG, .heif, _orig, .jpg.bak]", "content_type: [image/jpeg, image/*, image/heic, image/x-ms-bmp]",
+])  # fmt: skip
+def test_readable_formats_and_plain_endings_are_accepted(filters):
+    text = f"version: 1\nrules: {{a/: {{{filters}, variants: {{v: {{ops: 'image/info', key: k}}}}}}}}"
+    assert parse_rules(text.encode(), source="inline.yaml").rules
 
 
 def test_missing_file(tmp_path):

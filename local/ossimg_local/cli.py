@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         help="inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop",
     )
     emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
+    emu.add_argument(
+        "--img-memory", type=int, default=1024, metavar="MB",
+        help="memory IMG requests may hold at once; larger requests wait, ones larger than this are refused",
+    )  # fmt: skip
 
     demo = commands.add_parser("demo", help="run the sample events through on_upload on a fresh emulator")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where produced variants are kept")
@@ -101,8 +105,9 @@ def _emulator(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     args.data.mkdir(parents=True, exist_ok=True)
     backend = Backend.open(
-        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
-    )
+        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync,
+        image_memory=args.img_memory << 20,
+    )  # fmt: skip
     try:
         backend.faults.reset([FaultRule.parse(spec) for spec in args.fault], seed=args.fault_seed)
     except ValueError as exc:

@@ -30,7 +30,7 @@ from . import errors
 
 MB = 1 << 20
 DEFAULT_BUDGET = 1024 * MB
-# Requests at least this large hand their memory back to the system when they end.
+# Requests at least this large have memory handed back to the system once no request is running.
 TRIM_AFTER = 32 * MB
 # Allocations at least this large are mapped on their own, and unmapped when freed.
 MMAP_THRESHOLD = 1 * MB
@@ -48,6 +48,7 @@ class MemoryBudget:
         self.waits = 0  # requests that had to wait for their turn
         self._queue: deque[object] = deque()
         self._turn = threading.Condition()
+        self._large = False  # a large request ran since memory was last given back
 
     @contextlib.contextmanager
     def admit(self, cost: int) -> Iterator[None]:
@@ -64,8 +65,12 @@ class MemoryBudget:
         finally:
             with self._turn:
                 self.used -= cost
+                self._large |= cost >= TRIM_AFTER
+                # Trim when the last request leaves after a large one: trimming while others run
+                # would leave whatever they free afterwards in the allocator's arenas.
+                trim, self._large = (self._large, False) if self.used == 0 else (False, self._large)
                 self._turn.notify_all()
-            if cost >= TRIM_AFTER:
+            if trim:
                 release_memory()
 
     @property

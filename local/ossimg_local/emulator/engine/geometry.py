@@ -11,6 +11,7 @@ limit like every other form; fill/pad centre offsets round down.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_OUTPUT_SIDE = 16384
@@ -169,11 +170,14 @@ def place(
 Affine = tuple[float, float, float, float, float, float]
 
 
-def rotation(size: tuple[int, int], degrees: float) -> tuple[tuple[int, int], Affine]:
+def rotation(size: tuple[int, int], degrees: int) -> tuple[tuple[int, int], Affine]:
     """``(expanded size, matrix)`` of a clockwise rotation by ``degrees`` on a canvas grown to hold
     it: the arithmetic of Pillow's ``rotate(-degrees, expand=True)``, whose matrix maps a pixel of
     the result back to the source (``Image.transform`` with AFFINE takes it as it is)."""
     width, height = size
+    quarter = _QUARTER_TURNS.get(degrees % 360)
+    if quarter is not None:  # Pillow transposes these: exact sizes, every pixel moved whole
+        return quarter(width, height)
     angle = math.radians(degrees)  # Pillow negates its counter-clockwise angle; ours is clockwise
     cos, sin = round(math.cos(angle), 15), round(math.sin(angle), 15)
     a, b, d, e = cos, sin, -sin, cos
@@ -189,3 +193,11 @@ def rotation(size: tuple[int, int], degrees: float) -> tuple[tuple[int, int], Af
     new = (math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys)))
     c, f = apply(-(new[0] - width) / 2.0, -(new[1] - height) / 2.0, c, f)
     return new, (a, b, c, d, e, f)
+
+
+# Clockwise quarter turns: the result's size, and the matrix from a result pixel to its source.
+_QUARTER_TURNS: dict[int, Callable[[int, int], tuple[tuple[int, int], Affine]]] = {
+    90: lambda w, h: ((h, w), (0.0, 1.0, 0.0, -1.0, 0.0, float(h))),
+    180: lambda w, h: ((w, h), (-1.0, 0.0, float(w), 0.0, -1.0, float(h))),
+    270: lambda w, h: ((h, w), (0.0, -1.0, float(w), 1.0, 0.0, 0.0)),
+}

@@ -168,7 +168,7 @@ FOOTPRINTS: dict[type[Op], Planner] = {
     Crop: lambda shape, op, _: crop.footprint_crop(shape, op),
     IndexCrop: lambda shape, op, _: crop.footprint_indexcrop(shape, op),
     Circle: lambda shape, op, _: mask.footprint_circle(shape, op),
-    RoundedCorners: lambda shape, _, context: mask.footprint_rounded_corners(shape, gif=context.gif),
+    RoundedCorners: lambda shape, op, context: mask.footprint_rounded_corners(shape, op, gif=context.gif),
     Rotate: lambda shape, op, _: rotate.footprint(shape, op),
     Blur: lambda shape, op, _: adjust.footprint_blur(shape, op),
     Bright: lambda shape, _op, _: adjust.footprint_pointwise(shape),

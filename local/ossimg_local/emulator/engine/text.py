@@ -73,7 +73,10 @@ class TextMark:
         a, b, c, d, e, f = self.matrix
         x0, y0 = window[0], window[1]
         data = (a, b, c + a * x0 + b * y0 - piece[0], d, e, f + d * x0 + e * y0 - piece[1])
-        return flat.transform((width, height), Image.Transform.AFFINE, data, Image.Resampling.BICUBIC)
+        # A quarter turn moves whole pixels (as Pillow's transposes do); other angles interpolate.
+        exact = self.rotate % 90 == 0
+        resample = Image.Resampling.NEAREST if exact else Image.Resampling.BICUBIC
+        return flat.transform((width, height), Image.Transform.AFFINE, data, resample)
 
     def piece(self, window: Box) -> Box | None:
         """The part of the flat text that ``window`` of the block shows, None when none."""

@@ -39,14 +39,25 @@ def apply_rounded_corners(canvas: Canvas, op: RoundedCorners) -> None:
     """Round the corners with radius ``r`` (capped at half the shorter side); not for GIF."""
     _refuse_gif(canvas.source.format == "gif")
     image = canvas.with_alpha()
-    width, height = image.size
-    radius = min(op.r, min(width, height) // 2)
+    radius = min(op.r, min(image.size) // 2)
+    canvas.replace(_apply(image, _rounded(image.size, radius)) if radius else image)
 
-    def rounded(draw: ImageDraw.ImageDraw, scale: int, top: int) -> None:
-        box = (0, -top, scale * width - 1, scale * height - 1 - top)
-        draw.rounded_rectangle(box, radius=scale * radius, fill=255)
 
-    canvas.replace(_apply(image, _mask(image.size, rounded)))
+def _rounded(size: tuple[int, int], radius: int) -> Image.Image:
+    """The mask of a rounded rectangle: opaque, but for the four corners, each a quarter circle of
+    ``radius`` (the top-left one drawn supersampled, the others its mirror images)."""
+
+    def quarter(draw: ImageDraw.ImageDraw, scale: int, top: int) -> None:
+        draw.ellipse((0, -top, 2 * scale * radius - 1, 2 * scale * radius - 1 - top), fill=255)
+
+    corner = _mask((radius, radius), quarter)
+    mask = Image.new("L", size, 255)
+    width, height = size
+    mask.paste(corner, (0, 0))
+    mask.paste(corner.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (width - radius, 0))
+    mask.paste(corner.transpose(Image.Transpose.FLIP_TOP_BOTTOM), (0, height - radius))
+    mask.paste(corner.transpose(Image.Transpose.ROTATE_180), (width - radius, height - radius))
+    return mask
 
 
 def _mask(size: tuple[int, int], draw_shape: DrawShape) -> Image.Image:
@@ -86,9 +97,11 @@ def _refuse_gif(gif: bool) -> None:
         raise errors.BadRequest("rounded-corners is not supported for GIF images.")
 
 
-def footprint_rounded_corners(shape: Shape, *, gif: bool) -> Footprint:
-    """The input, its RGBA copy (none when it is RGBA), the mask, the alpha channels."""
+def footprint_rounded_corners(shape: Shape, op: RoundedCorners, *, gif: bool) -> Footprint:
+    """The input, its RGBA copy (none when it is RGBA), the mask, the alpha channels, a corner and
+    its mirror image."""
     _refuse_gif(gif)
+    radius = min(op.r, min(shape.size) // 2)
     converted = 0 if shape.mode == "RGBA" else wide(shape.size)
-    peak = shape.bytes + converted + 3 * narrow(shape.size) + _band(shape.size[0])
+    peak = shape.bytes + converted + 3 * narrow(shape.size) + 2 * radius * radius + _band(radius)
     return Footprint(shape.still(), peak)

@@ -83,9 +83,11 @@ def frame_peak(size: tuple[int, int], mode: str, result: ResizePlan) -> int:
     total += area(size) * bpp if alpha else 0
     reduced = _reduced(size, result.scaled)
     total += area(reduced) * bpp if reduced != size else 0
-    total += result.scaled[0] * reduced[1] * bpp
-    total += area(result.scaled) * bpp * (2 if alpha else 1)
-    total += area(result.final) * bpp if result.final != result.scaled else 0
+    # fill resamples only what it keeps; pad puts the scaled image on a canvas of its own.
+    made = result.final if result.mode == "fill" else result.scaled
+    total += made[0] * reduced[1] * bpp
+    total += area(made) * bpp * (2 if alpha else 1)
+    total += area(result.final) * bpp if result.mode == "pad" and result.final != result.scaled else 0
     return total
 
 
@@ -100,11 +102,15 @@ def resize_image(image: Image.Image, result: ResizePlan, color: str | None) -> I
     """Scale ``image`` to the plan's size, then crop or pad it."""
     if image.mode not in RESIZABLE:
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "PA") else "RGB")
+    if result.mode == "fill" and result.final != result.scaled:
+        # Only the part fill keeps is resampled, straight from the source (a 97x61 image filled to
+        # 16384x1024 would otherwise be scaled whole to 16384x10305 first).
+        kx, ky = result.scaled[0] / image.width, result.scaled[1] / image.height
+        x, y = result.offset
+        box = (x / kx, y / ky, (x + result.final[0]) / kx, (y + result.final[1]) / ky)
+        return image.resize(result.final, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
     if image.size != result.scaled:
         image = image.resize(result.scaled, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
-    if result.mode == "fill":
-        x, y = result.offset
-        return image.crop((x, y, x + result.final[0], y + result.final[1]))
     if result.mode == "pad" and result.final != result.scaled:
         padded = Image.new(image.mode, result.final, "#" + (color or "FFFFFF"))
         padded.paste(image, result.offset)

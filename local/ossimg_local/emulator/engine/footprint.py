@@ -102,7 +102,7 @@ COEFFICIENT_BYTES = 2
 # hash as large as the image), x265 and libaom's frames (measured with Pillow 13 and pillow-heif
 # on noise from 64 to 1500 pixels square: up to 46, 45, 43 and 20 bytes a pixel for HEIC, AVIF,
 # GIF and WebP, and 14 MB for x265 on even the smallest image); a progressive JPEG needs Pillow's
-# whole-output buffer (two bytes a pixel, see codecs.encode) and libjpeg's coefficients.
+# whole-output buffer (two bytes a pixel, see encode.encode) and libjpeg's coefficients.
 ENCODER_EXTRA = {"webp": 24, "gif": 48, "heic": 48, "avif": 48, "png": 1, "tiff": 1}
 ENCODER_EXTRA_OTHER = 1
 ENCODER_FIXED = {"heic": 16 << 20, "avif": 8 << 20}

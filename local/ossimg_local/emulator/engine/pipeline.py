@@ -36,7 +36,7 @@ from ossimg.img.ops import (
     Watermark,
 )  # fmt: skip
 
-from . import codecs
+from . import codecs, encode
 from .canvas import Canvas, Fetch
 from .plan import Plan, make_plan
 from .query import average_hue_json, info_json
@@ -118,7 +118,7 @@ class Job:
         for op in self.ops:
             apply_step(canvas, op)
         gif = canvas.format == "gif" and canvas.animated
-        data, length = codecs.encode(
+        data, length = encode.encode(
             canvas.image, canvas.format, quality=canvas.quality(), progressive=canvas.progressive,
             frames=canvas.all_frames() if gif else None,
         )  # fmt: skip

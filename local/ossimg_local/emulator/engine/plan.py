@@ -37,7 +37,7 @@ from ossimg.img.ops import (
 )  # fmt: skip
 
 from .. import errors
-from . import codecs
+from . import codecs, encode
 from .canvas import Fetch
 from .footprint import FIXED_OVERHEAD, Footprint, Shape, decoding, encoding, wide
 from .steps import adjust, crop, mark, mask, output, resize, rotate, watermark
@@ -100,9 +100,9 @@ def make_plan(
             progressive = op.value == 1
     if fmt in ("heic", "avif") and region not in HEIF_AVIF_REGIONS:
         raise errors.InvalidArgument(f"{fmt} output is not available in region {region}.")
-    codecs.check_output(shape.size, fmt)
+    encode.check_output(shape.size, fmt)
     encoded = shape if fmt == "gif" else shape.still(mode=shape.mode)
-    peak = max(peak, encoding(fmt, encoded, progressive, converts=codecs.converts(shape.mode, fmt)))
+    peak = max(peak, encoding(fmt, encoded, progressive, converts=encode.converts(shape.mode, fmt)))
     return Plan(peak + FIXED_OVERHEAD, fmt, auto_orient, shrink=shrink, marks=context.marks)
 
 

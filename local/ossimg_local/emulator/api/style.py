@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ossimg.errors import OpError
 from ossimg.img.chain import parse
 
@@ -16,10 +14,12 @@ from ..wire import Request, Response, XmlNode, iso_date, xml_response
 def put_style(backend: Backend, request: Request) -> Response:
     """PUT /bucket/?style&styleName=N with ``<Style><Content>image/…</Content></Style>``."""
     body = request.read_body().decode("utf-8", "replace")
-    match = re.search(r"<Content>(.*?)</Content>", body, re.S)
-    if not match:
+    # One find for each tag: a lazy regex would rescan the rest of the body from every unclosed <Content>.
+    start = body.find("<Content>")
+    end = body.find("</Content>", start) if start >= 0 else -1
+    if end < 0:
         raise errors.MalformedXML()
-    content = match.group(1).strip()
+    content = body[start + len("<Content>") : end].strip()
     try:
         parse(content)
     except OpError as exc:

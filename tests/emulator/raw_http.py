@@ -54,7 +54,7 @@ class Raw:
 def sign_v1(raw: Raw, ak: str, sk: str, date: str | None = None) -> Raw:
     """Add ``Date`` (unless given) and ``Authorization: OSS ak:signature``."""
     headers = {k.lower(): v for k, v in raw.headers.items()}
-    headers.setdefault("date", date or email.utils.formatdate(usegmt=True))
+    headers.setdefault("date", email.utils.formatdate(usegmt=True) if date is None else date)
     oss = "".join(f"{k}:{v}\n" for k, v in sorted(headers.items()) if k.startswith("x-oss-"))
     subs = sorted((k, v) for k, v in raw.query if k in V1_SUBRESOURCES)
     resource = raw.path.decode("utf-8", "surrogateescape")

@@ -10,7 +10,6 @@ import email.utils
 import hashlib
 import hmac
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -117,13 +116,16 @@ def presign_v4(raw: Raw, ak: str, sk: str, region: str, *, expires: str, product
     return raw
 
 
-def send(endpoint: str, raw: Raw, timeout: float = 30) -> requests.Response:
-    """Send ``raw`` as it is: path and query percent-encoded exactly once, headers as given."""
+def send(endpoint: str, raw: Raw, timeout: float = 30, session: requests.Session | None = None) -> requests.Response:
+    """Send ``raw`` as it is: path and query percent-encoded exactly once, headers as given; on a new
+    connection unless a ``session`` to keep one is given."""
     url = endpoint + raw.url_path() + ("?" + raw.query_string() if raw.query else "")
-    with requests.Session() as session:
-        prepared = requests.Request(raw.method, url, headers=raw.headers, data=raw.body).prepare()
-        prepared.url = url  # requests would re-quote some characters
+    prepared = requests.Request(raw.method, url, headers=raw.headers, data=raw.body).prepare()
+    prepared.url = url  # requests would re-quote some characters
+    if session is not None:
         return session.send(prepared, timeout=timeout)
+    with requests.Session() as own:
+        return own.send(prepared, timeout=timeout)
 
 
 @dataclass
@@ -138,8 +140,9 @@ class Answer:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-def call_app(app: Any, raw: Raw, body_stream: io.RawIOBase | None = None) -> Answer:
-    """Hand ``raw`` to a WSGI app as waitress would: a latin-1 path, the raw query, HTTP_* headers."""
+def start_app(app: Any, raw: Raw, body_stream: io.RawIOBase | None = None) -> tuple[int, list[tuple[str, str]], Any]:
+    """Hand ``raw`` to a WSGI app as waitress would (a latin-1 path, the raw query, HTTP_* headers)
+    and return its status, headers and body iterable, not yet read."""
     environ: dict[str, Any] = {
         "REQUEST_METHOD": raw.method,
         "PATH_INFO": raw.path.decode("latin-1"),
@@ -162,11 +165,17 @@ def call_app(app: Any, raw: Raw, body_stream: io.RawIOBase | None = None) -> Ans
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         started.extend([int(status.split()[0]), headers])
 
-    result: Iterable[bytes] = app(environ, start_response)
+    result = app(environ, start_response)
+    return started[0], started[1], result
+
+
+def call_app(app: Any, raw: Raw, body_stream: io.RawIOBase | None = None) -> Answer:
+    """``start_app``, with the body read (and the iterable closed, as a server does)."""
+    status, headers, result = start_app(app, raw, body_stream)
     try:
         body = b"".join(result)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
-    return Answer(started[0], started[1], body)
+    return Answer(status, headers, body)

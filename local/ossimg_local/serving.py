@@ -21,6 +21,7 @@ from typing import Any
 import waitress.server
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.task import WSGITask
 
 CONNECTION_LIMIT = 1000
@@ -39,10 +40,23 @@ def connection_limit() -> int:
     return CONNECTION_LIMIT if soft == resource.RLIM_INFINITY else max(10, min(CONNECTION_LIMIT, soft // 2))
 
 
+class BoundedParser(HTTPRequestParser):  # type: ignore[misc]
+    """waitress's request parser, except that a Content-Length of more than 4,300 digits (Python's
+    limit for ``int``) is a 400 like any other malformed one, instead of an exception that waitress
+    logs as uncaptured and answers by dropping the connection."""
+
+    def parse_header(self, header_plus: bytes) -> None:
+        try:
+            super().parse_header(header_plus)
+        except ValueError:
+            raise ParsingError("Content-Length is invalid") from None
+
+
 class GuardedChannel(HTTPChannel):  # type: ignore[misc]
     """A connection that must deliver each request's headers within the server's ``header_timeout``
     of their first byte; one that trickles them in slower is closed."""
 
+    parser_class = BoundedParser
     header_started: float | None = None
 
     def received(self, data: bytes) -> bool:

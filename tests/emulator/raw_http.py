@@ -47,7 +47,10 @@ class Raw:
         return quote(self.path, safe="/")
 
     def query_string(self) -> str:
-        return "&".join(quote(k, safe="") + ("=" + quote(v, safe="") if v != "" else "") for k, v in self.query)
+        def enc(text: str) -> str:  # a lone surrogate stands for a byte that is not UTF-8 (surrogateescape)
+            return quote(text.encode("utf-8", "surrogateescape"), safe="")
+
+        return "&".join(enc(k) + ("=" + enc(v) if v != "" else "") for k, v in self.query)
 
 
 def sign_v1(raw: Raw, ak: str, sk: str, date: str | None = None) -> Raw:
@@ -116,16 +119,18 @@ def presign_v4(raw: Raw, ak: str, sk: str, region: str, *, expires: str, product
     return raw
 
 
-def send(endpoint: str, raw: Raw, timeout: float = 30, session: requests.Session | None = None) -> requests.Response:
+def send(
+    endpoint: str, raw: Raw, timeout: float = 30, session: requests.Session | None = None, *, stream: bool = False
+) -> requests.Response:
     """Send ``raw`` as it is: path and query percent-encoded exactly once, headers as given; on a new
-    connection unless a ``session`` to keep one is given."""
+    connection unless a ``session`` to keep one is given; the body read unless ``stream``."""
     url = endpoint + raw.url_path() + ("?" + raw.query_string() if raw.query else "")
     prepared = requests.Request(raw.method, url, headers=raw.headers, data=raw.body).prepare()
     prepared.url = url  # requests would re-quote some characters
     if session is not None:
-        return session.send(prepared, timeout=timeout)
+        return session.send(prepared, timeout=timeout, stream=stream)
     with requests.Session() as own:
-        return own.send(prepared, timeout=timeout)
+        return own.send(prepared, timeout=timeout, stream=stream)
 
 
 @dataclass

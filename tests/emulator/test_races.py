@@ -67,7 +67,7 @@ def _no_internal_errors(caplog: pytest.LogCaptureFixture, rig: Rig) -> Iterator[
     """Whatever a test does, the server logs no internal error, and leaves nothing on disk."""
     with caplog.at_level(logging.ERROR):
         yield
-    failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    failures = [r.getMessage() for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     assert failures == []
     assert leftovers(rig.root) == {"unreferenced blobs": set(), "missing blobs": set(), "tmp": set()}
 

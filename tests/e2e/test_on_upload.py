@@ -33,6 +33,7 @@ class TestSuccess:
             assert line["request_id"] == invocation.request_id
             assert (line["bucket"], line["key"]) == ("ossimg-uploads", "uploads/photos/cat.jpg")
             assert line["duration_ms"] >= 0
+            assert line["attempts"] == 1  # one IMG call, first try
         summary = log_lines(invocation)[-1]
         assert (summary["msg"], summary["outcome"], summary["ok"], summary["variants"]) == ("summary", "ok", 3, 3)
         assert json.loads(invocation.result)["ok"] == 3

@@ -10,10 +10,6 @@ import pytest
 from PIL import Image
 
 from ossimg_local.emulator.faults import FaultRule
-from ossimg_local.fc.context import Credentials
-from ossimg_local.fc.runner import FunctionRunner
-
-from .conftest import ROOT
 
 UPLOADS = 200
 RULES = """version: 1
@@ -48,10 +44,8 @@ def _batch(cloud, tmp_path):
         record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "region": "cn-hangzhou",
                   "oss": {"bucket": {"name": "batch-src"}, "object": obj}}  # fmt: skip
         events.append(json.dumps({"events": [record]}).encode())
-    sts = cloud.backend.keyring.issue_sts()
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
-    env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(rules), "OSSIMG_REGION": "cn-hangzhou"}
-    runner = FunctionRunner(replace(cloud.spec, timeout=60), ROOT / "functions" / "on_upload", lambda: creds, env=env)
+    # Two instances take the events from FC's asynchronous queue at once, as FC scales out.
+    runner = cloud.runner(spec=replace(cloud.spec, timeout=60), instances=2, OSSIMG_RULES=str(rules))
     return runner, events
 
 
@@ -61,12 +55,14 @@ def test_flaky_oss_every_variant_once_then_redeliveries_cost_nothing(cloud, batc
     faults = cloud.backend.faults
     faults.reset([FaultRule.parse(spec) for spec in FLAKY], seed=20261124)
 
-    first = [runner.invoke_async(event) for event in events]
+    accepted = [runner.submit(event) for event in events]
+    assert runner.drain(timeout=600)
 
     share = faults.injected("process") / faults.seen("process")
     assert 0.15 < share < 0.25, f"about a fifth of the IMG calls should fail, not {share:.0%}"
     assert runner.failures == []
-    assert all(attempts[-1].ok for attempts in first)
+    assert all(a.outcome == "succeeded" for a in accepted)
+    assert len({a.attempts[-1].instance_id for a in accepted}) == 2, "both instances served events"
     processed = faults.counts("process")
     assert len(processed) == UPLOADS
     assert set(processed.values()) == {3}, "a variant was processed twice, or not at all"

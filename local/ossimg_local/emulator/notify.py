@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..triggers import trigger_matches
 from .model import BucketInfo, ObjectInfo
 
 Deliver = Callable[[bytes], None]
@@ -35,17 +36,6 @@ class Subscription:
     def wants(self, bucket: str, event_name: str, key: str) -> bool:
         """Would OSS deliver this event to this subscription?"""
         return trigger_matches(self.bucket, self.events, self.prefix, self.suffix, bucket, event_name, key)
-
-
-def trigger_matches(
-    bucket: str, events: tuple[str, ...], prefix: str, suffix: str, event_bucket: str, event_name: str, key: str
-) -> bool:
-    """OSS trigger filtering: the bucket, an event name (``oss:`` prefixed, ``*`` allowed) and the key's
-    prefix and suffix."""
-    if event_bucket != bucket or not key.startswith(prefix) or not key.endswith(suffix):
-        return False
-    names = {e.removeprefix("oss:") for e in events}
-    return event_name in names or f"{event_name.partition(':')[0]}:*" in names
 
 
 def event_json(event_name: str, bucket: BucketInfo, info: ObjectInfo, account: str = "1234567890123456") -> bytes:

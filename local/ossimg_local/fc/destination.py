@@ -181,6 +181,8 @@ class RedriveWatcher:
         self._notice = notice
         self._interval = interval
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._stuck: set[str] = set()  # said once: no function for them here
         self._thread = threading.Thread(target=self._run, name="fc-redrive", daemon=True)
         self._thread.start()
 
@@ -199,9 +201,11 @@ class RedriveWatcher:
 
     def sweep(self) -> None:
         """Hand every waiting message to its function; one whose function is unknown stays."""
-        for failure in list_failures(self.folder, sub=REDRIVE):
-            if self._submit(failure.function_arn, request_payload(failure.message)):
-                failure.path.unlink()
-                self._notice(f"re-driven {failure.id} to {failure.function_arn}")
-            else:
-                self._notice(f"re-drive of {failure.id}: no function {failure.function_arn} here; it stays queued")
+        with self._lock:
+            for failure in list_failures(self.folder, sub=REDRIVE):
+                if self._submit(failure.function_arn, request_payload(failure.message)):
+                    failure.path.unlink()
+                    self._notice(f"re-driven {failure.id} to {failure.function_arn}")
+                elif failure.id not in self._stuck:
+                    self._stuck.add(failure.id)
+                    self._notice(f"re-drive of {failure.id}: no function {failure.function_arn} here; it stays queued")

@@ -117,9 +117,10 @@ class FunctionRunner:
         finally:
             self._pool.release(instance)
 
-    def submit(self, event: bytes) -> AsyncEvent:
-        """Asynchronous invocation: accepted now, run by the next free instance, retried as FC retries."""
-        return self._async.submit(event)
+    def submit(self, event: bytes, *, accepted_at: float | None = None) -> AsyncEvent:
+        """Asynchronous invocation: accepted now (or at ``accepted_at`` on ``clock``), run by the next free
+        instance, retried as FC retries."""
+        return self._async.submit(event, accepted_at=accepted_at)
 
     def invoke_async(self, event: bytes, timeout: float | None = None) -> list[Invocation]:
         """Submit ``event`` and wait until it is settled; returns every attempt."""

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 INITIALIZED = []
@@ -94,7 +95,7 @@ def barrier(doc):
     """Arrive, then wait until ``parties`` invocations have arrived: met only if they run at once."""
     folder = Path(doc["dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / str(os.getpid())).touch()
+    (folder / uuid.uuid4().hex).touch()
     deadline = time.monotonic() + doc["timeout"]
     while time.monotonic() < deadline:
         if len(list(folder.iterdir())) >= doc["parties"]:

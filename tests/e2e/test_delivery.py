@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -77,3 +78,29 @@ def test_flaky_oss_every_variant_once_then_redeliveries_cost_nothing(cloud, batc
         assert all(a.ok for a in again)
         assert all(json.loads(a.result)["up_to_date"] == 3 for a in again)
     assert faults.counts("process") == processed, "a redelivery cost an IMG call"
+
+
+@pytest.fixture(name="racing")
+def _racing(cloud, load_event):
+    """The same event delivered twice at once, as FC may redeliver it, to two instances of the function.
+    Every IMG call takes a second, so both invocations are inside their calls at the same time."""
+    cloud.backend.faults.reset([FaultRule.parse("process:1:delay:1000")])
+    runner = cloud.runner(instances=2)
+    event = cloud.upload(load_event("oss-put.json"))
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(runner.invoke, [event, event]))
+
+
+def test_two_instances_take_the_same_event_at_once(racing):
+    assert [r.ok for r in racing] == [True, True]
+    assert racing[0].instance_id != racing[1].instance_id
+
+
+@pytest.mark.usefixtures("racing")
+@pytest.mark.xfail(
+    strict=True,
+    reason="two instances racing on one event both see no lineage yet and both process every variant; "
+    "needs the pipeline to claim a variant before its IMG call (the lead's claim step)",
+)
+def test_two_instances_racing_on_one_event_process_each_variant_once(cloud):
+    assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "uploads/photos/cat.jpg"): 3}

@@ -94,6 +94,16 @@ def test_the_deployed_function_runs(cloud, fc, load_event):
     assert cloud.image("ossimg-variants", "thumbs/uploads/photos/cat.webp")[0] == (200, 200)
 
 
+def test_an_asynchronous_invocation_is_accepted_then_run(cloud, fc, load_event):
+    api, client = fc
+    deploy(client, [cloud.spec], cloud.build("python3.10").parent, TARGET)
+    event = cloud.upload(load_event("oss-put.json"))
+    answer = client.invoke_function("ossimg", "on_upload", payload=event, headers={"x-fc-invocation-type": "Async"})
+    assert answer.headers["X-Fc-Request-Id"]
+    assert api.drain()
+    assert cloud.image("ossimg-variants", "thumbs/uploads/photos/cat.webp")[0] == (200, 200)
+
+
 def test_a_build_missing_a_dependency_fails_when_deployed(cloud, fc, load_event, tmp_path):
     _, client = fc
     deploy(client, [cloud.spec], without(cloud.build("python3.10"), tmp_path, "requests"), TARGET)

@@ -207,6 +207,12 @@ class FcApi:
             return 200, {"x-fc-error-type": result.error_kind}, result.error_body()
         return 200, {}, result.result
 
+    def drain(self, timeout: float = 120) -> bool:
+        """Wait until every asynchronous invocation accepted so far is settled; False on timeout."""
+        with self._lock:
+            runners = list(self._runners.values())
+        return all(runner.drain(timeout) for runner in runners)
+
     def close(self) -> None:
         """Stop every function's instances."""
         with self._lock:

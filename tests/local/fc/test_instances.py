@@ -160,7 +160,8 @@ class TestInitializer:
         assert second.logs.startswith("FC Initialize Start RequestId: ")
 
     def test_an_initializer_past_its_timeout_kills_the_instance(self, probes):
-        spec = probe_spec(initialization_timeout=1, environment={"PROBE_INIT_SLEEP": "30"})
+        # Initializing takes 3 s: past InitializationTimeout (1 s), well within the function's Timeout (10 s).
+        spec = probe_spec(initialization_timeout=1, timeout=10, environment={"PROBE_INIT_SLEEP": "3"})
         runner = probes(spec=spec)
         invocation = call(runner, op="say", lines=["never"])
         assert not invocation.ok

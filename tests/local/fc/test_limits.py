@@ -99,7 +99,7 @@ class TestBuilds:
 class TestParallel:
     def test_instances_serve_requests_at_the_same_time(self, probes, tmp_path):
         runner = probes(instances=3)
-        event = {"op": "barrier", "dir": str(tmp_path / "arrived"), "parties": 3, "timeout": 20}
+        event = {"op": "barrier", "dir": str(tmp_path / "arrived"), "parties": 3, "timeout": 4}  # Timeout is 5 s
         with ThreadPoolExecutor(3) as pool:
             results = list(pool.map(lambda _: call(runner, **event), range(3)))
         assert [answer(r)["met"] for r in results] == [True, True, True]

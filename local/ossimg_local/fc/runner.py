@@ -108,7 +108,8 @@ class FunctionRunner:
         try:
             logs: list[str] = []
             if self.spec.initializer and not instance.initialized:
-                init = instance.initialize(str(uuid.uuid4()), self._context(str(uuid.uuid4()), credentials))
+                init_id = str(uuid.uuid4())  # FC gives the initializer a request of its own
+                init = instance.initialize(init_id, self._context(init_id, credentials))
                 logs += init.logs
                 if not init.ok:
                     return _invocation(request_id, init, logs, instance.id)

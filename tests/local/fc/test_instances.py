@@ -144,11 +144,15 @@ class TestLogs:
 class TestInitializer:
     """The initializer runs once per instance, before its first request, under InitializationTimeout."""
 
-    def test_once_per_instance(self, probe):
-        first = answer(call(probe, op="describe"))
+    def test_once_per_instance_in_a_request_of_its_own(self, probe):
+        invocation = call(probe, op="describe")
+        first = answer(invocation)
         second = answer(call(probe, op="describe"))
         assert len(second["initialized"]) == 1
         assert first["initialized"] == second["initialized"]
+        (init_id,) = first["initialized"]  # the context's request id is the one FC's Initialize lines name
+        assert invocation.logs.splitlines()[0] == f"FC Initialize Start RequestId: {init_id}"
+        assert init_id != invocation.request_id
 
     def test_a_failing_initializer_fails_the_request_and_runs_again_next_time(self, probes):
         runner = probes(spec=probe_spec(environment={"PROBE_INIT_FAIL": "no rules"}))

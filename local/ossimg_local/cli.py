@@ -167,13 +167,17 @@ def _failures(args: argparse.Namespace) -> int:
 def _ship(args: argparse.Namespace) -> int:
     import os
 
-    from .deploy.package import build_function, size_mb
+    from .deploy.package import BuildError, build_function, size_mb
     from .fc.template import load_template
 
     specs = load_template(args.root / "template.yml")
     if args.command == "build":
         for spec in specs:
-            folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+            try:
+                folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+            except BuildError as exc:
+                print(f"build: {spec.name}: {exc}", file=sys.stderr)
+                return 1
             print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
         return 0
     import fc2

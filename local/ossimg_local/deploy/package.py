@@ -32,6 +32,10 @@ RUNTIME_REQUIREMENTS = ("oss2>=2.19,<3", "pydantic>=2.7,<3", "ruamel.yaml>=0.18,
 LAYER_FORMAT = 2  # bump when what a cached layer holds changes (2: bytecode compiled in)
 
 
+class BuildError(Exception):
+    """Raised when a function's dependency layer cannot be installed."""
+
+
 def build_function(
     root: Path, spec: FunctionSpec, rules: Path, out: Path, *, deps: bool = True, cache: Path | None = None
 ) -> Path:
@@ -89,11 +93,14 @@ def dependency_layer(interpreter: Interpreter, requirements: tuple[str, ...], ca
     layer.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".installing-", dir=layer.parent))
     try:
-        subprocess.run(
+        done = subprocess.run(
             [interpreter.path, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
              "--target", str(staging), *requirements],
-            check=True,
+            check=False,
         )  # fmt: skip
+        if done.returncode != 0:
+            raise BuildError(f"installing the dependencies with {interpreter.path} (Python {interpreter.version}) "
+                             f"failed with exit code {done.returncode}: see pip's output above")  # fmt: skip
         # Bytecode for every module, valid whatever the files' times: FC's /code is read-only, so a
         # package shipped without it is compiled again at every cold start (oss2 installs without it).
         subprocess.run([interpreter.path, "-m", "compileall", "-q", "-f", "-j", "0", "--invalidation-mode",

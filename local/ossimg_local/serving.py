@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -46,8 +47,11 @@ class ThreadedServer:
         """Close every connection and the listening socket, then join the serving thread."""
         server = self._server
         if self._thread.is_alive():
-            # Closing sockets must happen on the loop's own thread: the trigger runs it there.
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            # Closing sockets must happen on the loop's own thread: the trigger runs it there. The
+            # thunk is queued before the trigger's pipe is written, so a worker thread's own wake-up
+            # can run it first, and it closes that very pipe: our write then fails, harmlessly.
+            with contextlib.suppress(OSError):
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             self._thread.join(timeout=10)
         else:
             wasyncore.close_all(server._map)

@@ -5,9 +5,10 @@ where ``ossimg failures redrive`` sends them back."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ossimg.rules.load import load_rules
 
@@ -19,7 +20,10 @@ from .fc.context import Credentials
 from .fc.destination import RedriveWatcher
 from .fc.runner import FunctionRunner
 from .fc.template import FunctionSpec, load_template
+from .ram import Policy
 
+# FC's role credentials are "valid for 36 hours" (FC Python context page, platform-facts §0.3).
+ROLE_KEY_TTL = 36 * 3600
 DEFAULT_INSTANCES = 4
 
 
@@ -35,14 +39,19 @@ def build_all(root: Path, specs: list[FunctionSpec], rules: Path, out: Path) -> 
     return {spec.name: build_function(root, spec, rules, out) for spec in specs}
 
 
+def role_credentials(backend: Backend, policies: Sequence[Any], ttl_seconds: float = ROLE_KEY_TTL) -> Credentials:
+    """An STS key the emulator limits to ``policies`` (a service role's ``Policies``), as FC hands a
+    function its service role's key. Raises PolicyError for a policy the local cloud cannot read."""
+    sts = backend.keyring.issue_sts(ttl_seconds, Policy.from_documents(policies))
+    return Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+
+
 def emulator_runner(
     backend: Backend, endpoint: str, code_dir: Path, spec: FunctionSpec, rules: Path, *, echo: bool = True,
     instances: int = 1, failures: Path | None = None,
 ) -> FunctionRunner:  # fmt: skip
-    """Local FC instances of ``spec``'s build that talk to the emulator with an STS key of their own,
-    as a function's role hands one out on FC."""
-    sts = backend.keyring.issue_sts(ttl_seconds=36 * 3600)
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    """Local FC instances of ``spec``'s build that talk to the emulator with its service role's key."""
+    creds = role_credentials(backend, spec.policies)
     env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": backend.region}
     return FunctionRunner(spec, code_dir, lambda: creds, region=backend.region, env=env, echo=echo,
                           instances=instances, failures_dir=failures)  # fmt: skip

@@ -16,6 +16,8 @@ import json
 from typing import Any, NamedTuple
 
 from .errors import EventError
+from .img.formats import GENERIC_CONTENT_TYPES
+from .rules.keys import MAX_KEY_BYTES
 
 # Multipart uploads fire these too; the object is not complete yet (platform-facts §0.2).
 PARTIAL_UPLOAD_EVENTS = frozenset({"InitiateMultipartUpload", "UploadPart", "UploadPartCopy"})
@@ -69,6 +71,8 @@ def parse_event(raw: bytes | str | dict[str, Any] | list[Any]) -> ParsedEvent:
             parsed.records.append(_record(item, index))
         except EventError as error:
             parsed.errors.append(error)
+        except Exception as exc:  # whatever is wrong with one record, the others are still processed
+            parsed.errors.append(EventError(f"the record cannot be read ({type(exc).__name__}).", record=index))
     return parsed
 
 
@@ -81,6 +85,8 @@ def _load(raw: bytes | str | dict[str, Any] | list[Any]) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise EventError(f"the event is not JSON ({exc}).") from None
+    except RecursionError:
+        raise EventError("the event nests too deeply to be an OSS event.") from None
 
 
 def _records(doc: Any) -> list[Any]:
@@ -131,15 +137,34 @@ def _from_record(rec: dict[str, Any], index: int, region: str) -> ObjectEvent:
         bucket=_text(rec, ("oss", "bucket", "name"), index),
         # OSS sends the key as plain UTF-8 (not URL-encoded as S3 does); no source says otherwise,
         # and decoding would corrupt keys with a literal '%'. The one place a key is read.
-        key=_text(rec, ("oss", "object", "key"), index),
+        key=_key(_text(rec, ("oss", "object", "key"), index), index),
         region=_optional(rec, "region") or region,
         size=size,
         etag=etag or None,
-        content_type=_optional(meta, "mimeType") or None,
+        content_type=_content_type(_optional(meta, "mimeType")),
         event_time=_optional(rec, "eventTime"),
         request_id=_optional(rec.get("responseElements"), "requestId"),
         position=index,
     )
+
+
+def _key(key: str, index: int) -> str:
+    """An object key as OSS allows it: UTF-8, 1 to 1023 bytes."""
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise EventError(f"the key {key!r} is not valid UTF-8 (a lone surrogate).", record=index,
+                         field="oss.object.key") from None  # fmt: skip
+    if size > MAX_KEY_BYTES:
+        raise EventError(f"the key is {size} bytes; OSS keys have at most {MAX_KEY_BYTES}.", record=index,
+                         field="oss.object.key")  # fmt: skip
+    return key
+
+
+def _content_type(declared: str) -> str | None:
+    """The declared type, or None when it says nothing about the bytes (OSS stores
+    ``application/octet-stream`` for an upload that sent no type, whatever its key)."""
+    return None if declared.strip().lower() in GENERIC_CONTENT_TYPES else declared
 
 
 def _optional(parent: Any, name: str) -> str:

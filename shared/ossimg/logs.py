@@ -46,7 +46,13 @@ class JsonLog:
             **fields,
         }
         stream = self._stream or sys.stdout
-        stream.write(json.dumps(mask(line), ensure_ascii=False, default=str) + "\n")
+        text = json.dumps(mask(line), ensure_ascii=False, default=str)
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate from an event: escape it rather than fail
+                text = json.dumps(mask(line), ensure_ascii=True, default=str)
+        stream.write(text + "\n")
         stream.flush()
 
 

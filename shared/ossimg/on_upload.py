@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from .claims import is_claim_key
 from .errors import EventError, OssCallError, OssImgError
 from .events import ObjectEvent, parse_event
 from .logs import JsonLog
 from .oss import OssClient
 from .pipeline import FAILED_PERMANENT, FAILED_TRANSIENT, OK, UP_TO_DATE, Execution, VariantResult, run_plans
 from .plan import PlanError, VariantPlan, plan_event
-from .preflight import pixel_reason, static_reason
+from .preflight import content_reason, static_reason, suffix_reason
 from .retry import Backoff, Deadline
 from .rules.compiled import CompiledRules
 from .settings import Settings
@@ -102,6 +103,8 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
     reason, loop = None, False
     if not record.is_complete_upload:
         reason = f"{record.event_name} is not a completed upload"
+    elif is_claim_key(record.key):
+        reason = "the key is one of ossimg's own claim records"
     elif (output := rules.produced_by(record.bucket, record.key)) is not None:
         reason = (f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
                   "processing it could loop")  # fmt: skip
@@ -118,7 +121,7 @@ def _decide(record: ObjectEvent, rules: CompiledRules, log: JsonLog, summary: Su
 
 
 def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
-    checks = ex.map(lambda w: _pixel_check(ex, w.record), work)
+    checks = ex.map(lambda w: _content_check(ex, w.record), work)
     live = []
     for item, check in zip(work, checks, strict=True):
         reason, etag = check
@@ -136,8 +139,8 @@ def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
             _log_variant(item.log, result)
 
 
-def _pixel_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
-    """Why the image cannot be processed (or None), and the object's ETag as the read saw it."""
+def _content_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
+    """Why the object cannot be processed (or None), and its ETag as the read saw it."""
     attempts, etag = [0], [""]
 
     def read(length: int) -> bytes:
@@ -145,11 +148,11 @@ def _pixel_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
         return head
 
     try:
-        return pixel_reason(read), etag[0]
+        return content_reason(read), etag[0]
     except OssCallError as exc:
         if exc.code == "NoSuchKey":
             return "the object no longer exists", ""
-        return None, ""  # could not look: let OSS IMG decide
+        return suffix_reason(record.key), ""  # could not look: the key is all there is, else OSS IMG decides
 
 
 def _with_etag(item: _Work, etag: str) -> _Work:
@@ -174,7 +177,7 @@ def _log_variant(log: JsonLog, result: VariantResult) -> None:
     if result.plan is not None:
         fields |= {"target_bucket": result.plan.target_bucket, "target_key": result.plan.target_key}
     if result.status == OK:
-        extra = {"lineage_error": result.lineage_error} if result.lineage_error else {}
+        extra = {k: v for k, v in (("lineage_error", result.lineage_error), ("claim_error", result.claim_error)) if v}
         log.info("variant", file_size=result.file_size, **fields, **extra)
     elif result.status == UP_TO_DATE:
         log.info("variant", **fields)

@@ -30,6 +30,13 @@ class ProcessResult(NamedTuple):
     status: str
 
 
+class Stat(NamedTuple):
+    """An object's user metadata, and its age in seconds by OSS's own clock."""
+
+    meta: dict[str, str]
+    age: float
+
+
 class OssClient(Protocol):
     """What ossimg asks of OSS. Every method raises OssCallError."""
 
@@ -55,6 +62,19 @@ class OssClient(Protocol):
 
     def replace_meta(self, bucket: str, key: str, content_type: str, meta: dict[str, str]) -> None:
         """Copy the object onto itself with new user metadata (``REPLACE`` directive)."""
+        ...
+
+    def stat(self, bucket: str, key: str) -> Stat | None:
+        """The object's user metadata and age, or None when it does not exist."""
+        ...
+
+    def put_marker(self, bucket: str, key: str, meta: dict[str, str], *, exclusive: bool) -> bool:
+        """Write an empty object with user metadata; with ``exclusive``, only if the key is free
+        (``x-oss-forbid-overwrite``): False when it already exists."""
+        ...
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """Delete the object (no error when it is already gone)."""
         ...
 
 
@@ -140,17 +160,47 @@ class Oss2Client:
 
     def user_meta(self, bucket: str, key: str) -> dict[str, str] | None:
         """See :class:`OssClient`."""
+        found = self.stat(bucket, key)
+        return None if found is None else found.meta
 
-        def read() -> dict[str, str] | None:
+    def stat(self, bucket: str, key: str) -> Stat | None:
+        """See :class:`OssClient`."""
+        from email.utils import parsedate_to_datetime
+
+        def read() -> Stat | None:
             try:
                 headers = self.bucket(bucket).head_object(key).headers
             except self._oss2.exceptions.NotFound as exc:
                 if getattr(exc, "code", "") == "NoSuchBucket":
                     raise
                 return None
-            return {k[len(META) :].lower(): v for k, v in headers.items() if k.lower().startswith(META)}
+            meta = {k[len(META) :].lower(): v for k, v in headers.items() if k.lower().startswith(META)}
+            # Both times are OSS's, so the age is right however far this machine's clock is off.
+            now, modified = (parsedate_to_datetime(headers.get(h, "")) for h in ("date", "last-modified"))
+            return Stat(meta, (now - modified).total_seconds())
 
         return self._call(bucket, key, read)
+
+    def put_marker(self, bucket: str, key: str, meta: dict[str, str], *, exclusive: bool) -> bool:
+        """See :class:`OssClient`."""
+        headers = {META + k: v for k, v in meta.items()}
+        if exclusive:
+            headers["x-oss-forbid-overwrite"] = "true"
+
+        def put() -> bool:
+            try:
+                self.bucket(bucket).put_object(key, b"", headers=headers)
+            except self._oss2.exceptions.ServerError as exc:
+                if getattr(exc, "code", "") == "FileAlreadyExists":
+                    return False
+                raise
+            return True
+
+        return self._call(bucket, key, put)
+
+    def delete_object(self, bucket: str, key: str) -> None:
+        """See :class:`OssClient`."""
+        self._call(bucket, key, lambda: self.bucket(bucket).delete_object(key))
 
     def replace_meta(self, bucket: str, key: str, content_type: str, meta: dict[str, str]) -> None:
         """See :class:`OssClient`; an empty ``content_type`` keeps the object's own."""

@@ -1,7 +1,8 @@
 """Run variant plans through an OssClient, concurrently and bounded, each ending in its own result.
 
 Per variant: skip it when its output already records this source version and variant (lineage),
-else run the IMG call, then record the lineage. Transient failures are retried with backoff inside
+else claim it (so a duplicate delivery running at the same time waits instead of repeating it),
+run the IMG call, record the lineage and release the claim. Transient failures are retried with backoff inside
 the invocation's deadline; permanent ones are not.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, TypeVar
 
+from . import claims
 from .errors import OssCallError
 from .lineage import LINEAGE, RULES, is_current, lineage
 from .oss import OssClient
@@ -39,6 +41,7 @@ class VariantResult(NamedTuple):
     request_id: str = ""
     attempts: int = 0
     lineage_error: str = ""
+    claim_error: str = ""
 
     @property
     def transient(self) -> bool:
@@ -89,18 +92,43 @@ def _run_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
         return VariantResult(plan.rule, plan.variant, FAILED_PERMANENT, 0.0, None, None, "InvalidKey", plan.message)
     started = time.perf_counter()
     attempts = [0]
+    if not plan.source_etag:  # no version to record: neither lineage nor a claim can name it
+        return _make(ex, plan, "", started, attempts)
     expected = lineage(plan.source_bucket, plan.source_key, plan.source_etag, plan.chain,
                        f"{plan.target_bucket}/{plan.target_key}")  # fmt: skip
-    if plan.source_etag and _current(ex, plan, expected, attempts):
+    if _current(ex, plan, expected, attempts):
         return VariantResult(plan.rule, plan.variant, UP_TO_DATE, _ms(started), plan, attempts=attempts[0])
+    claim = claims.claim_for(plan, expected)
+    try:
+        outcome = claims.acquire(ex, plan, claim, attempts)
+    except OssCallError as exc:
+        # No claim (a role without access to the claims prefix, say): make the variant anyway;
+        # only a duplicate delivery running at this very moment could then repeat it.
+        return _make(ex, plan, expected, started, attempts, claim_error=exc.code)
+    if outcome is claims.Outcome.DONE:
+        return VariantResult(plan.rule, plan.variant, UP_TO_DATE, _ms(started), plan, attempts=attempts[0])
+    if outcome is claims.Outcome.BUSY:
+        return VariantResult(plan.rule, plan.variant, FAILED_TRANSIENT, _ms(started), plan, None, "ClaimHeld",
+                             "another instance is making this variant right now; FC retries the event later",
+                             attempts=attempts[0])  # fmt: skip
+    try:
+        return _make(ex, plan, expected, started, attempts)
+    finally:
+        claims.release(ex, claim)
+
+
+def _make(
+    ex: Execution, plan: VariantPlan, expected: str, started: float, attempts: list[int], claim_error: str = ""
+) -> VariantResult:
+    """The IMG call, then the lineage record when there is a source version to record."""
     try:
         result = ex.call(lambda: ex.client.process_object(plan.source_bucket, plan.source_key, plan.process), attempts)
     except OssCallError as exc:
         status = FAILED_TRANSIENT if exc.transient else FAILED_PERMANENT
         return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
-                             exc.request_id, attempts[0])  # fmt: skip
+                             exc.request_id, attempts[0], claim_error=claim_error)  # fmt: skip
     lineage_error = ""
-    if plan.source_etag:
+    if expected:
         meta = {LINEAGE: expected, RULES: ex.rules_version}
         try:
             ex.call(
@@ -109,7 +137,7 @@ def _run_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
         except OssCallError as exc:
             lineage_error = exc.code  # the output is there; a redelivery will just redo it
     return VariantResult(plan.rule, plan.variant, OK, _ms(started), plan, result.file_size, attempts=attempts[0],
-                         lineage_error=lineage_error)  # fmt: skip
+                         lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
 
 
 def _current(ex: Execution, plan: VariantPlan, expected: str, attempts: list[int]) -> bool:

@@ -80,9 +80,10 @@ class RulesSource:
             return
         try:
             rules = _parse(body, self.location)
-        except RuleFileError as exc:
+        except Exception as exc:  # any failure of a new version is a refusal: the instance keeps working
+            message = exc.message if isinstance(exc, RuleFileError) else f"{type(exc).__name__}: {exc}"
             log.error("rules update refused; keeping the last good version", source=self.location, etag=etag,
-                      error_message=exc.message, rules_version=loaded.rules.version)  # fmt: skip
+                      error_message=message[:2000], rules_version=loaded.rules.version)  # fmt: skip
             loaded.etag = etag  # do not fetch the same bad version again until it changes
             return
         loaded.rules, loaded.etag = rules, etag

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,10 @@ from PIL import Image
 from ossimg_local.deploy.package import build_function
 from ossimg_local.emulator.backend import Backend
 from ossimg_local.emulator.server import EmulatorServer
-from ossimg_local.fc.context import Credentials
 from ossimg_local.fc.runner import FunctionRunner, Invocation
 from ossimg_local.fc.template import FunctionSpec, load_template
 from ossimg_local.samples import sample_image
+from ossimg_local.up import role_credentials
 
 ROOT = Path(__file__).resolve().parents[2]
 AK, SK = "LTAI-e2e", "e2e-secret"
@@ -40,14 +40,17 @@ class Cloud:
     def bucket(self, name: str) -> oss2.Bucket:
         return oss2.Bucket(oss2.Auth(AK, SK), self.endpoint, name)
 
-    def runner(self, runtime: str = "python3.10", *, instances: int = 1, spec: FunctionSpec | None = None,
-               code_dir: Path | None = None, **env: str) -> FunctionRunner:  # fmt: skip
-        """A runner of the build for ``runtime`` (or of ``code_dir``); its instances stop when the test ends."""
-        sts = self.backend.keyring.issue_sts()
-        creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    def runner(
+        self, runtime: str = "python3.10", policies: Sequence[Any] | None = None, *, instances: int = 1,
+        spec: FunctionSpec | None = None, code_dir: Path | None = None, **env: str,
+    ) -> FunctionRunner:  # fmt: skip
+        """on_upload's build for ``runtime`` (or ``code_dir``) with its service role's key: the template's
+        ``Policies`` unless ``policies`` says. Its instances stop when the test ends."""
+        spec = spec or self.spec
+        creds = role_credentials(self.backend, spec.policies if policies is None else policies)
         base = {"OSSIMG_OSS_ENDPOINT": self.endpoint, "OSSIMG_RULES": str(self.rules), "OSSIMG_REGION": "cn-hangzhou"}
         code = code_dir or self.build(runtime)
-        runner = FunctionRunner(replace(spec or self.spec, runtime=runtime), code, lambda: creds,
+        runner = FunctionRunner(replace(spec, runtime=runtime), code, lambda: creds,
                                 env={**base, **env}, instances=instances, backoff=lambda _: 0.0,
                                 notice=lambda _: None)  # fmt: skip
         self.runners.append(runner)

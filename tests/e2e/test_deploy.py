@@ -13,8 +13,8 @@ from ossimg.rules_source import load_file
 from ossimg_local.deploy.apply import Target, deploy
 from ossimg_local.deploy.package import build_function
 from ossimg_local.fc.api import FcApi
-from ossimg_local.fc.context import Credentials
 from ossimg_local.serving import ThreadedServer
+from ossimg_local.up import role_credentials
 
 from .conftest import ROOT, log_lines
 
@@ -31,8 +31,7 @@ def _build(cloud, tmp_path):
 
 @pytest.fixture(name="fc")
 def _fc(cloud, tmp_path):
-    sts = cloud.backend.keyring.issue_sts()
-    creds = Credentials(sts.access_key_id, sts.access_key_secret, sts.security_token or "")
+    creds = role_credentials(cloud.backend, cloud.spec.policies)  # the deployed service's role
     api = FcApi(FC_AK, FC_SK, tmp_path / "fc", lambda: creds, runtime_env={"OSSIMG_OSS_ENDPOINT": cloud.endpoint})
     try:
         with ThreadedServer(api) as server:

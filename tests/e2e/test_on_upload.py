@@ -105,10 +105,20 @@ class TestFailures:
         assert by_variant["large"]["status"] == "ok"  # one variant's failure does not stop the others
         assert log_lines(invocation)[-1]["outcome"] == "partial"
 
-    def test_an_upload_that_is_not_an_image(self, cloud, load_event):
-        invocation = cloud.runner().invoke(cloud.upload(load_event("oss-put.json"), b"%PDF-1.4 not an image"))
-        codes = {ln["error_code"] for ln in log_lines(invocation) if ln["msg"] == "variant"}
-        assert codes == {"BadRequest"}
+    def test_a_text_file_named_jpg_costs_no_img_call(self, cloud, load_event):
+        invocation = cloud.runner().invoke(cloud.upload(load_event("oss-put.json"), b"just some notes, not a photo\n"))
+        (skipped,) = log_lines(invocation)[:-1]
+        assert skipped["msg"] == "record skipped"
+        assert skipped["reason"].startswith("the object's first bytes are not an image OSS IMG reads")
+        assert cloud.backend.faults.counts("process") == {}
+
+    @pytest.mark.parametrize("declared", ["application/octet-stream", "binary/octet-stream", ""])
+    def test_an_image_stored_without_a_content_type_is_processed(self, cloud, load_event, declared):
+        # OSS stores application/octet-stream for an upload that sent no Content-Type, whatever the key.
+        event = load_event("oss-put.json")
+        event["events"][0]["oss"]["object"]["objectMeta"] = {"mimeType": declared}
+        invocation = cloud.runner().invoke(cloud.upload(event))
+        assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
 
     def test_unreachable_oss_is_transient_and_retried_by_fc(self, cloud, load_event):
         spec = replace(cloud.spec, async_retries=2)
@@ -141,3 +151,15 @@ class TestMalformedEvents:
         error, summary = log_lines(invocation)
         assert (error["level"], error["msg"], error["error_message"], error["retry"]) == ("ERROR", msg, message, False)
         assert summary["invalid"] == 1
+
+    def test_one_bad_record_is_logged_and_the_others_are_processed(self, cloud, load_event):
+        event = json.loads(cloud.upload(load_event("oss-put.json")))
+        good = event["events"][0]
+        bad = json.loads(json.dumps(good))
+        bad["oss"]["object"]["key"] = "uploads/\ud800.jpg"  # valid JSON ("\ud800"), not a valid OSS key
+        invocation = cloud.runner().invoke(json.dumps({"events": [bad, good]}).encode())
+        assert invocation.ok
+        lines = log_lines(invocation)
+        assert (lines[0]["msg"], lines[0]["record"], lines[0]["field"]) == ("invalid record", 0, "oss.object.key")
+        assert [ln["status"] for ln in lines if ln["msg"] == "variant"] == ["ok"] * 3
+        assert lines[-1]["outcome"] == "partial"

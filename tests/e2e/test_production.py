@@ -40,7 +40,9 @@ class TestPreflight:
         pytest.param("uploads/huge.jpg", None, {"size": 25 * 1024 * 1024}, "OSS IMG reads at most", id="over-20-MB"),
         pytest.param("uploads/doc.pdf", b"%PDF", {"objectMeta": {"mimeType": "application/pdf"}}, "is not an image",
                      id="content-type"),
-        pytest.param("uploads/notes.txt", b"text", {"objectMeta": None}, "suffix .txt", id="suffix"),
+        pytest.param("uploads/notes.txt", b"text", {"objectMeta": None}, "first bytes are not an image", id="bytes"),
+        pytest.param("uploads/a.jpg", b"text", {"objectMeta": {"mimeType": "image/jpeg"}},
+                     "first bytes are not an image", id="bytes-beat-declared-type-and-suffix"),
         pytest.param("uploads/bomb.png", png((30001, 2)), {}, "at most 30000 pixels a side", id="pixel-side"),
         pytest.param("uploads/mega.png", png((16000, 16000)), {}, "at most 250000000 pixels", id="pixel-count"),
     ])  # fmt: skip
@@ -51,6 +53,12 @@ class TestPreflight:
         assert skipped["msg"] == "record skipped"
         assert reason in skipped["reason"]
         assert summary["variants"] == 0
+        assert cloud.backend.faults.counts("process") == {}
+
+    def test_the_suffix_decides_only_when_the_bytes_cannot_be_read(self, cloud, load_event):
+        cloud.backend.faults.reset([FaultRule.parse("get:1:error:403:AccessDenied")])
+        (skipped, _) = log_lines(cloud.runner().invoke(one(cloud, load_event, key="uploads/notes.txt", data=b"x")))
+        assert "suffix .txt is not an image format OSS IMG reads, and its bytes could not be read" in skipped["reason"]
         assert cloud.backend.faults.counts("process") == {}
 
     def test_an_object_deleted_before_the_event_arrives(self, cloud, load_event):

@@ -15,6 +15,10 @@ from ossimg.settings import Credentials
 
 from .conftest import AK, SK
 
+# Rules kept in OSS are read with the function's role: its template statements plus this one.
+READ_RULES = {"Version": "1", "Statement": [
+    {"Effect": "Allow", "Action": ["oss:GetObject"], "Resource": ["acs:oss:*:*:ossimg-config/rules.yaml"]},
+]}  # fmt: skip
 GOOD = b"version: 1\nrules: {'up/': {bucket: src, variants: {v: {ops: 'image/resize,w_%d', key: 'o/{name}'}}}}\n"
 
 
@@ -79,6 +83,27 @@ def test_a_bad_change_is_kept_out_and_logged(source, config):
     assert chain(source.get(JsonLog(log))) == "image/resize,w_300"
 
 
+HOSTILE = {
+    "nested 50,000 deep (libyaml would segfault)": b"rules: " + b"[" * 50_000 + b"]" * 50_000,
+    "20,000 nested mappings": b"rules: " + b"{a: " * 20_000 + b"1" + b"}" * 20_000,
+    "a 5,000-digit priority": b"version: 1\nrules: {up/: {priority: " + b"9" * 5000 + b", variants: {}}}",
+    "a merge-key chain": b"a0: &a0 {x: 1}\n"
+    + b"".join(b"a%d: &a%d {<<: [*a%d], y: *a%d}\n" % (i, i, i - 1, i - 1) for i in range(1, 40)),
+    "not UTF-8": b"version: 1\nrules: {\xff\xfe: 1}",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_version_is_refused_and_the_last_good_one_stays(source, config, body):
+    log = io.StringIO()
+    source.get(JsonLog(log))
+    config.put_object("rules.yaml", body)
+    source.clock.now = 31
+    assert chain(source.get(JsonLog(log))) == "image/resize,w_100"
+    refused = lines(log)[-1]
+    assert (refused["level"], refused["msg"]) == ("ERROR", "rules update refused; keeping the last good version")
+
+
 def test_an_unreachable_check_keeps_the_rules(source, cloud):
     log = io.StringIO()
     source.get(JsonLog(log))
@@ -105,9 +130,8 @@ def test_the_function_reads_its_rules_from_oss(cloud, load_event, root):
     config = cloud.bucket("ossimg-config")
     config.create_bucket()
     config.put_object("rules.yaml", (root / "rules" / "example.yaml").read_bytes())
-    invocation = cloud.runner(OSSIMG_RULES="oss://ossimg-config/rules.yaml").invoke(
-        cloud.upload(load_event("oss-put.json"))
-    )
+    runner = cloud.runner(policies=[*cloud.spec.policies, READ_RULES], OSSIMG_RULES="oss://ossimg-config/rules.yaml")
+    invocation = runner.invoke(cloud.upload(load_event("oss-put.json")))
     assert invocation.ok, invocation.error
     assert '"msg": "summary"' in invocation.logs
     assert json.loads(invocation.result)["ok"] == 3

@@ -1,4 +1,5 @@
-"""Signatures (V1, V4, presigned), STS tokens, clock skew, and anonymous access against ACLs."""
+"""Signatures (V1, V4, presigned), STS tokens, clock skew, and anonymous access against ACLs (for every
+object a request reaches)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import oss2
 import pytest
 import requests
 
-from ..conftest import AK, REGION, SK
+from ossimg.img.chain import b64url
+
+from ..conftest import AK, REGION, SK, make_image
 
 
 class TamperingSession(oss2.Session):
@@ -150,3 +153,54 @@ class TestAnonymousAccess:
 
     def test_anonymous_service_listing_is_denied(self, endpoint):
         assert requests.get(endpoint + "/", timeout=5).status_code == 403
+
+
+class TestAnonymousReachesOnlyWhatIsPublic:
+    """Every object a request reads is authorised, not just the one in its URL: a copy's source, a
+    watermark image (also one a bucket style names), and the target IMG saves to."""
+
+    @pytest.fixture(name="anonymous")
+    def _anonymous(self, endpoint):
+        return lambda bucket: oss2.Bucket(oss2.AnonymousAuth(), endpoint, bucket.bucket_name)
+
+    @pytest.fixture(name="public_canvas")
+    def _public_canvas(self, make_bucket):
+        """A public-read bucket with a photo, a logo anyone may read and a logo marked private."""
+        public = make_bucket(acl=oss2.BUCKET_ACL_PUBLIC_READ)
+        public.put_object("photo.jpg", make_image((200, 100)))
+        public.put_object("logo.png", make_image((40, 20), "PNG"))
+        public.put_object("secret-logo.png", make_image((40, 20), "PNG"))
+        public.put_object_acl("secret-logo.png", oss2.OBJECT_ACL_PRIVATE)
+        return public
+
+    def test_a_copy_cannot_read_a_private_source(self, anonymous, make_bucket, obj):
+        drop = make_bucket(acl=oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            anonymous(drop).copy_object(obj.bucket_name, "secret.txt", "stolen.txt")
+        assert not drop.object_exists("stolen.txt")
+
+    def test_a_copy_of_a_public_source_is_allowed(self, anonymous, make_bucket, public_canvas):
+        drop = make_bucket(acl=oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+        anonymous(drop).copy_object(public_canvas.bucket_name, "logo.png", "copied.png")
+        assert drop.get_object("copied.png").read() == public_canvas.get_object("logo.png").read()
+
+    @pytest.mark.parametrize(("logo", "allowed"), [("logo.png", True), ("secret-logo.png", False)])
+    def test_a_watermark_image_is_read_only_if_the_caller_may(self, anonymous, public_canvas, logo, allowed):
+        process = "image/watermark,image_" + b64url(logo)
+        if allowed:
+            assert anonymous(public_canvas).get_object("photo.jpg", process=process).read()
+        else:
+            with pytest.raises(oss2.exceptions.AccessDenied):
+                anonymous(public_canvas).get_object("photo.jpg", process=process)
+
+    def test_a_style_cannot_smuggle_a_private_watermark(self, anonymous, public_canvas):
+        public_canvas.put_bucket_style("stamped", "image/watermark,image_" + b64url("secret-logo.png"))
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            anonymous(public_canvas).get_object("photo.jpg", process="style/stamped")
+
+    def test_saveas_is_never_anonymous(self, anonymous, make_bucket):
+        open_bucket = make_bucket(acl=oss2.BUCKET_ACL_PUBLIC_READ_WRITE)
+        open_bucket.put_object("photo.jpg", make_image((200, 100)))
+        with pytest.raises(oss2.exceptions.AccessDenied):
+            anonymous(open_bucket).process_object("photo.jpg", "image/resize,w_50|sys/saveas,o_" + b64url("p.jpg"))
+        assert not open_bucket.object_exists("p.jpg")

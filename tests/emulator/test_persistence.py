@@ -40,6 +40,8 @@ def emulator_process(data: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
     finally:
         proc.kill()
         proc.wait(timeout=10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def payload(key: str, size: int = 300_000) -> bytes:

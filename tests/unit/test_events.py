@@ -24,6 +24,32 @@ class TestSamples:
         assert (record.region, record.request_id) == ("cn-hangzhou", "58F9FF2D3DF792092E12044C")
         assert record.is_complete_upload
 
+    @pytest.mark.parametrize(("declared", "content_type"), [
+        ("application/octet-stream", None), ("binary/octet-stream", None), ("", None),
+        ("Application/Octet-Stream", None), ("image/png", "image/png"), ("text/plain", "text/plain"),
+    ])  # fmt: skip
+    def test_generic_content_types_say_nothing(self, load_event, declared, content_type):
+        event = load_event("oss-put.json")
+        event["events"][0]["oss"]["object"]["objectMeta"] = {"mimeType": declared}
+        assert parse_event(json.dumps(event)).records[0].content_type == content_type
+
+    @pytest.mark.parametrize(("key", "message"), [
+        ("uploads/\ud800.jpg", "is not valid UTF-8 (a lone surrogate)"),
+        ("uploads/" + "k" * 1020, "the key is 1028 bytes; OSS keys have at most 1023"),
+    ])  # fmt: skip
+    def test_a_bad_key_spoils_only_its_own_record(self, load_event, key, message):
+        event = load_event("oss-multi-record.json")
+        event["events"][1]["oss"]["object"]["key"] = key
+        parsed = parse_event(json.dumps(event))  # the lone surrogate is valid JSON: "\ud800"
+        assert [r.position for r in parsed.records] == [0, 2]
+        (error,) = parsed.errors
+        assert (error.record, error.field) == (1, "oss.object.key")
+        assert message in error.message
+
+    def test_deep_nesting_is_an_invalid_event(self):
+        with pytest.raises(EventError, match="nests too deeply"):
+            parse_event("[" * 5000 + "]" * 5000)
+
     def test_every_record_of_a_multi_record_event(self, load_event):
         records = parse_event(load_event("oss-multi-record.json")).records
         assert [r.action for r in records] == ["PutObject", "PostObject", "CompleteMultipartUpload"]

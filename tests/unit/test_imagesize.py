@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from ossimg.imagesize import dimensions
+from ossimg.imagesize import dimensions, image_format
 
 
 @pytest.mark.parametrize(("fmt", "mode", "size", "save"), [
@@ -30,3 +30,35 @@ def test_dimensions(fmt, mode, size, save):
 @pytest.mark.parametrize("head", [b"", b"not an image", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8"])
 def test_unknown_or_truncated(head):
     assert dimensions(head) is None
+
+
+def encoded(fmt, size=(33, 17), **save):
+    buf = io.BytesIO()
+    Image.new("RGB", size).save(buf, fmt, **save)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(("fmt", "expected"), [
+    ("JPEG", "jpg"), ("PNG", "png"), ("GIF", "gif"), ("WEBP", "webp"), ("BMP", "bmp"), ("TIFF", "tiff"),
+    ("HEIF", "heic"), ("AVIF", "avif"),
+])  # fmt: skip
+def test_formats_are_told_by_their_magic_bytes(fmt, expected):
+    pillow_heif = pytest.importorskip("pillow_heif")
+    pillow_heif.register_heif_opener()
+    assert image_format(encoded(fmt)[:64]) == expected
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    # ISO-BMFF brands, as the HEIF and AVIF specifications list them
+    (b"\x00\x00\x00\x18ftypheix\x00\x00\x00\x00mif1heix", "heic"),
+    (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1heic", "heic"),
+    (b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1avifmiaf", "avif"),
+    (b"\x00\x00\x00\x18ftypavis\x00\x00\x00\x00avismsf1", "avif"),
+    (b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom", None),
+    (b"BM\x00\x00\x00\x00\x00\x00\x00\x00\x36\x00\x00\x00\x28\x00\x00\x00", "bmp"),
+    (b"BMW owners club minutes\n", None),
+    (b"\xff\xd8\xff\xe0", "jpg"),
+    (b"\xff\xd8 not quite", None),
+])  # fmt: skip
+def test_magic_byte_vectors(head, expected):
+    assert image_format(head) == expected

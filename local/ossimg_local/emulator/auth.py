@@ -1,7 +1,8 @@
 """Who sent a request: V1 and V4 signatures in headers or presigned URLs, STS tokens, clock skew.
 
 The algorithms are OSS's (see the oss2 SDK's ``auth.py``); a request is either signed by a known
-key, or anonymous, which the ACL check after it may still allow.
+key, or anonymous. What the key (or an anonymous caller) may then do is ``permissions``' business:
+the account's own key may do anything, an STS key issued for a role only what the role's policy allows.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from ..ram import Policy
 from . import errors
 from .wire import Request, parse_http_date
 
@@ -45,12 +47,14 @@ V4_DEFAULT_SIGNED = ("content-type", "content-md5")
 
 @dataclass(frozen=True)
 class Credential:
-    """An access key; STS keys also carry a token and an expiry."""
+    """An access key; STS keys also carry a token, an expiry and, when issued for a role, its policy."""
 
     access_key_id: str
-    access_key_secret: str
-    security_token: str | None = None
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
     expires_at: float | None = None
+    # None: full access (the account's own key, or an STS key minted without a role).
+    policy: Policy | None = field(default=None, repr=False, compare=False)
 
 
 class Keyring:
@@ -61,13 +65,15 @@ class Keyring:
         self._keys = {access_key_id: self.root}
         self._lock = threading.Lock()
 
-    def issue_sts(self, ttl_seconds: float = 3600) -> Credential:
-        """Mint a temporary key as STS AssumeRole would (full access to this account)."""
+    def issue_sts(self, ttl_seconds: float = 3600, policy: Policy | None = None) -> Credential:
+        """Mint a temporary key as STS AssumeRole does: limited to ``policy`` (the role's policies, as
+        ``Policy.from_documents`` reads them), or with full access to this account when there is none."""
         cred = Credential(
             "STS." + secrets.token_hex(10),
             secrets.token_urlsafe(24),
             secrets.token_urlsafe(48),
             time.time() + ttl_seconds,
+            policy,
         )
         with self._lock:
             self._keys[cred.access_key_id] = cred

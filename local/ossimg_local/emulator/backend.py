@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .auth import Keyring
 from .faults import Faults
 from .multipart import Multipart
 from .store import Store
+
+if TYPE_CHECKING:
+    from .permissions import Denial
 
 OWNER_ID = "1234567890123456"
 
@@ -20,6 +25,8 @@ class Backend:
     store: Store
     keyring: Keyring
     faults: Faults = field(default_factory=Faults)
+    # The latest checks refused (permissions.Denial), newest last: what a role lacks, at a glance.
+    denials: deque[Denial] = field(default_factory=lambda: deque(maxlen=1000))
     multipart: Multipart = field(init=False)
 
     def __post_init__(self) -> None:

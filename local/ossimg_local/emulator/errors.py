@@ -13,6 +13,8 @@ class OssError(Exception):
     code = "InternalError"
     status = 500
     message = "We encountered an internal error. Please try again."
+    # (name, value) pairs of the <AccessDeniedDetail> OSS adds to a RAM denial.
+    detail: tuple[tuple[str, str], ...] = ()
 
     def __init__(self, message: str | None = None, *, ec: str | None = None, **resource: str) -> None:
         self.message = message or type(self).message
@@ -93,6 +95,13 @@ class EntityTooLarge(OssError):
 class AccessDenied(OssError):
     code, status = "AccessDenied", 403
     message = "You have no right to access this object because of bucket acl."
+
+    def __init__(
+        self, message: str | None = None, *, ec: str | None = None, detail: tuple[tuple[str, str], ...] = (),
+        **resource: str,
+    ) -> None:  # fmt: skip
+        super().__init__(message, ec=ec, **resource)
+        self.detail = detail
 
 
 class SignatureDoesNotMatch(OssError):

@@ -1,4 +1,4 @@
-"""The routing table: (method, level, sub-resource) -> API function, and who may call it unsigned."""
+"""The routing table: (method, level, sub-resource) -> API function. Who may call each: ``permissions``."""
 
 from __future__ import annotations
 
@@ -48,16 +48,6 @@ ROUTES: dict[RouteKey, Handler] = {
     ("POST", "object", "x-oss-process"): process.process_object,
 }
 
-# What an anonymous caller may do when the ACL is public-read (reads) or public-read-write (writes).
-ANONYMOUS_READS = {
-    ("GET", "bucket", None), ("GET", "object", None), ("HEAD", "object", None),
-    ("HEAD", "object", "objectMeta"), ("GET", "object", "objectMeta"), ("GET", "object", "x-oss-process"),
-}  # fmt: skip
-ANONYMOUS_WRITES = {
-    ("PUT", "object", None), ("DELETE", "object", None), ("POST", "object", "uploads"),
-    ("PUT", "object", "uploadId"), ("POST", "object", "uploadId"), ("DELETE", "object", "uploadId"),
-}  # fmt: skip
-
 
 def operation(key: RouteKey) -> str:
     """The fault-injection and counter name of a route: process, put, get, head, delete or other."""
@@ -84,21 +74,3 @@ def resolve(key: RouteKey) -> Handler:
     if any(k[1:] == key[1:] for k in ROUTES):
         raise errors.MethodNotAllowed(Method=key[0], ResourceType=key[1].title())
     raise errors.NotImplementedByEmulator(f"The emulator does not implement {key[0]} {key[1]} ?{key[2] or ''}.")
-
-
-def check_anonymous(backend: Backend, request: Request, key: RouteKey) -> None:
-    """Allow an unsigned request only where the bucket or object ACL is public. Raises AccessDenied."""
-    if key[1] == "service":
-        raise errors.AccessDenied("AccessDenied: anonymous access to the service is not allowed.")
-    acl = backend.store.get_bucket_info(request.bucket).acl
-    if key[1] == "object":
-        try:
-            object_acl = backend.store.head_object(request.bucket, request.key).acl
-        except errors.NoSuchKey:
-            object_acl = "default"
-        acl = acl if object_acl == "default" else object_acl
-    if key in ANONYMOUS_READS and acl in ("public-read", "public-read-write"):
-        return
-    if key in ANONYMOUS_WRITES and acl == "public-read-write":
-        return
-    raise errors.AccessDenied(BucketName=request.bucket)

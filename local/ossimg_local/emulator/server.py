@@ -12,7 +12,8 @@ from ..serving import ThreadedServer
 from .auth import authenticate
 from .backend import Backend
 from .errors import OssError
-from .routes import Handler, check_anonymous, operation, resolve, route_key
+from .permissions import authorize
+from .routes import Handler, operation, resolve, route_key
 from .wire import Request, Response, error_response, parse_environ
 
 log = logging.getLogger("ossimg.emulator")
@@ -30,8 +31,8 @@ class EmulatorApp:
         try:
             key = route_key(request)
             handler = resolve(key)
-            if authenticate(request, self.backend.keyring) is None:
-                check_anonymous(self.backend, request, key)
+            request.credential = authenticate(request, self.backend.keyring)
+            authorize(self.backend, request, key)
             response = self._call(handler, request, operation(key))
         except OssError as error:
             response = error_response(error, request)

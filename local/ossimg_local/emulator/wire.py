@@ -9,11 +9,14 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qsl, quote
 
 from .checksums import crc64
 from .errors import EntityTooLarge, InvalidArgument, OssError
+
+if TYPE_CHECKING:
+    from .auth import Credential
 
 XmlValue = str | int | bool | None | list["XmlNode"]
 XmlNode = tuple[str, XmlValue]
@@ -32,6 +35,8 @@ class Request:
     content_length: int | None
     host: str
     request_id: str = field(default_factory=lambda: secrets.token_hex(12).upper())
+    # The key that signed the request, once authenticated; None when it is anonymous.
+    credential: Credential | None = None
 
     @property
     def query(self) -> dict[str, str]:
@@ -144,6 +149,8 @@ def error_response(error: OssError, request: Request) -> Response:
         ("HostId", request.host),
         *error.resource.items(),
     ]
+    if error.detail:
+        children.append(("AccessDeniedDetail", [(name, value) for name, value in error.detail]))
     if error.ec:
         children += [("EC", error.ec), ("RecommendDoc", f"https://api.aliyun.com/troubleshoot?q={error.ec}")]
     body = xml_bytes("Error", children)

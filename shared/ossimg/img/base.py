@@ -6,10 +6,12 @@ the model, so rule files stay readable; :meth:`Op.render` encodes them and the c
 
 from __future__ import annotations
 
+import functools
+import re
 import typing
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from ..errors import OpError
@@ -23,6 +25,9 @@ Flag = Annotated[int, Field(ge=0, le=1)]
 Margin = Annotated[int, Field(ge=0, le=4096)]
 Degrees = Annotated[int, Field(ge=0, le=360)]
 HexColor = Annotated[str, Field(pattern=r"^[0-9A-Fa-f]{6}$", json_schema_extra={"allowed": "6 hex digits RRGGBB"})]
+# How OSS writes a number in a chain: plain decimal digits, a minus sign where negatives exist. Not
+# Python's readings of int(): "1_0", "+10", " 10", "10.0" and thousands of digits are all refused.
+PLAIN_INTEGER = re.compile(r"-?[0-9]{1,9}")
 Gravity = Literal["nw", "north", "ne", "west", "center", "east", "sw", "south", "se"]
 
 
@@ -51,6 +56,22 @@ class Op(BaseModel):
         if cls.bare and not isinstance(data, dict):
             return {cls.bare: data}
         return data
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _plain_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """Integers are whole numbers, or text of plain digits; never a float or Python's looser forms."""
+        if info.field_name not in cls.integer_fields():
+            return value
+        if isinstance(value, (bool, float)) or (isinstance(value, str) and not PLAIN_INTEGER.fullmatch(value)):
+            raise ValueError(f"must be a whole number written in plain digits, got {value!r}.")
+        return value
+
+    @classmethod
+    @functools.cache
+    def integer_fields(cls) -> frozenset[str]:
+        """The parameters that hold integers."""
+        return frozenset(name for name, info in cls.model_fields.items() if _holds_int(info.annotation))
 
     def render(self) -> str:
         """Canonical IMG text of this action, e.g. ``resize,m_lfit,w_200``."""
@@ -135,6 +156,12 @@ def _metadata(annotation: Any) -> list[Any]:
     for arg in typing.get_args(annotation):
         found += _metadata(arg)
     return found
+
+
+def _holds_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    return any(_holds_int(arg) for arg in typing.get_args(annotation))
 
 
 def _literals(annotation: Any) -> list[Any]:

@@ -1,4 +1,4 @@
-"""Image formats as OSS names them: their MIME types, and which format a chain leaves.
+"""Image formats as OSS names them: their MIME types, which ones IMG reads, which format a chain leaves.
 
 Pure and free of the action models, so the function's plan (cold start) and the emulator's engine
 share one rule: a ``format`` action sets the output format, except that ``gif`` only keeps GIF
@@ -12,12 +12,32 @@ MIME = {
     "gif": "image/gif", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
 }  # fmt: skip
 SYNONYMS = {"jpeg": "jpg", "tif": "tiff"}
+# What OSS IMG reads as a source (oss-img-spec §2): file suffixes and MIME subtypes.
+READ_FORMATS = "JPG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"
+READABLE_SUFFIXES = frozenset({*MIME, *SYNONYMS, "heif"})
+READABLE_SUBTYPES = frozenset(
+    {"jpeg", "jpg", "pjpeg", "png", "gif", "webp", "bmp", "x-ms-bmp", "tiff", "heic", "heif", "avif"}
+)
+# Image-like formats OSS IMG does not read, by suffix: a rule that names them promises variants it
+# can never make, so rules refuse them (camera RAW is the usual surprise).
+CAMERA_RAW = ("cr2", "cr3", "crw", "nef", "nrw", "arw", "srf", "sr2", "dng", "raf", "orf", "rw2", "pef", "srw", "raw")
+OTHER_UNREADABLE = {"psd": "Photoshop", "svg": "SVG", "pdf": "PDF", "eps": "PostScript", "ico": "ICO", "jxl": "JPEG XL"}
+UNREADABLE_SUFFIXES = {**dict.fromkeys(CAMERA_RAW, "camera RAW"), **OTHER_UNREADABLE, "jp2": "JPEG 2000"}
+# Content types that say nothing about the bytes: what OSS stores when an upload sends none, and the
+# generic types clients send. They read as "unknown", never as "not an image".
+GENERIC_CONTENT_TYPES = frozenset({"", "application/octet-stream", "binary/octet-stream"})
 
 
 def normalise(name: str) -> str:
     """OSS's name for a format or file extension: ``JPEG`` -> ``jpg``, ``tif`` -> ``tiff``."""
     lower = name.lower()
     return SYNONYMS.get(lower, lower)
+
+
+def is_readable_type(content_type: str) -> bool:
+    """Is ``image/<subtype>`` (or ``image/*``) a type OSS IMG reads?"""
+    kind, _, subtype = content_type.lower().partition(";")[0].strip().partition("/")
+    return kind == "image" and (subtype == "*" or subtype in READABLE_SUBTYPES)
 
 
 def applies(chosen: str, source: str) -> bool:

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import re
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import RuleError, RuleFileError
-from .keys import literal_prefix, output_pattern
+from .keys import literal_prefix
+from .patterns import Glob, KeyPattern, output_pattern
 
 
 class CompiledVariant(NamedTuple):
@@ -53,7 +53,7 @@ class CompiledRule(NamedTuple):
     content_types: tuple[str, ...] = ()
     bucket: str | None = None
     stop: bool = True
-    glob_regex: re.Pattern[str] | None = None
+    glob_matcher: Glob | None = None
 
     @property
     def label(self) -> str:
@@ -66,7 +66,7 @@ class CompiledRule(NamedTuple):
             return f"bucket {bucket!r} is not {self.bucket!r}"
         if self.suffixes and not key.lower().endswith(self.suffixes):
             return f"key does not end with {' or '.join(self.suffixes)}"
-        if self.glob_regex is not None and not self.glob_regex.fullmatch(key):
+        if self.glob_matcher is not None and not self.glob_matcher.fullmatch(key):
             return f"key does not match glob {self.glob!r}"
         if self.content_types:
             kind = content_type or mimetypes.guess_type(key)[0]
@@ -87,7 +87,7 @@ class Output(NamedTuple):
     """Where one variant writes: a bucket (None: the uploaded object's) and a key pattern."""
 
     bucket: str | None
-    pattern: re.Pattern[str]
+    pattern: KeyPattern
     rule: CompiledRule
     variant: CompiledVariant
 
@@ -194,7 +194,7 @@ def to_doc(rules: CompiledRules, source_text: bytes) -> dict[str, Any]:
         "source_sha256": hashlib.sha256(source_text).hexdigest(),
         "version": rules.version,
         "rules": [
-            {**{k: v for k, v in r._asdict().items() if k not in ("variants", "glob_regex")},
+            {**{k: v for k, v in r._asdict().items() if k not in ("variants", "glob_matcher")},
              "variants": [v._asdict() for v in r.variants]}
             for r in rules.rules
         ],
@@ -210,25 +210,10 @@ def from_doc(doc: dict[str, Any], source_text: bytes, source: str) -> CompiledRu
         variants = tuple(CompiledVariant(**v) for v in r.pop("variants"))
         glob = r.get("glob")
         rules.append(CompiledRule(**{**r, "suffixes": tuple(r["suffixes"]), "content_types": tuple(r["content_types"])},
-                                  variants=variants, glob_regex=glob_regex(glob) if glob else None))  # fmt: skip
+                                  variants=variants, glob_matcher=Glob.compile(glob) if glob else None))  # fmt: skip
     return CompiledRules(tuple(rules), doc["version"], source)
 
 
 def type_matches(kind: str, pattern: str) -> bool:
     """``image/png`` matches ``image/png`` and ``image/*``."""
     return kind == pattern or (pattern.endswith("/*") and kind.startswith(pattern[:-1]))
-
-
-def glob_regex(glob: str) -> re.Pattern[str]:
-    """``*`` matches within a folder, ``**`` across folders, ``?`` one character but ``/``."""
-    out, i = "", 0
-    while i < len(glob):
-        if glob.startswith("**", i):
-            out, i = out + ".*", i + 2
-        elif glob[i] == "*":
-            out, i = out + "[^/]*", i + 1
-        elif glob[i] == "?":
-            out, i = out + "[^/]", i + 1
-        else:
-            out, i = out + re.escape(glob[i]), i + 1
-    return re.compile(out)

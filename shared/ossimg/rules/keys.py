@@ -24,7 +24,6 @@ under the template's literal prefix: ``thumbs/{key}`` can never write outside ``
 from __future__ import annotations
 
 import posixpath
-import re
 import string
 
 PLACEHOLDERS = (
@@ -34,12 +33,18 @@ MAX_KEY_BYTES = 1023
 
 
 def template_fields(template: str) -> list[str]:
-    """Placeholder names used by ``template``. Raises ValueError for a malformed or unknown one."""
+    """Placeholder names used by ``template``. Raises ValueError for a malformed or unknown one, and
+    for literal text no rendered key could carry (``..`` segments, control characters, too long)."""
     names = []
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
         raise ValueError(f"malformed template {template!r}: {exc}.") from None
+    literal = "".join(text for text, *_ in parsed)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in literal):
+        raise ValueError(f"the template {template[:60]!r} contains a control character; OSS keys cannot.")
+    if len(literal.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+        raise ValueError(f"the template's fixed text alone is longer than an OSS key may be ({MAX_KEY_BYTES} bytes).")
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
@@ -47,6 +52,9 @@ def template_fields(template: str) -> list[str]:
             allowed = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
             raise ValueError(f"unknown placeholder {{{name}}} in {template!r}; use {allowed}.")
         names.append(name)
+    # Placeholders filled with a plain word: a '..' segment left over is the template's own.
+    if ".." in template.format_map(dict.fromkeys(names, "x")).split("/"):
+        raise ValueError(f"the template {template[:60]!r} climbs out of its folder with '..'.")
     return names
 
 
@@ -85,24 +93,3 @@ def render_key(template: str, values: dict[str, str]) -> str:
     if not normal.startswith(prefix):
         raise ValueError(f"the key {normal!r} escapes the template's prefix {prefix!r}.")
     return normal
-
-
-def output_pattern(template: str, fixed: dict[str, str]) -> re.Pattern[str]:
-    """A regex matching every key ``template`` can render, with ``fixed`` placeholders known.
-
-    A slash next to a free placeholder is optional: an empty ``{dir}`` collapses ``a/{dir}/b`` to ``a/b``.
-    """
-    out, after_free = "", False
-    for literal, name, _, _ in string.Formatter().parse(template):
-        text = literal.lstrip("/") if not out else literal
-        piece = re.escape(text)
-        if after_free and text.startswith("/"):
-            piece = "/?" + re.escape(text[1:])
-        out += piece
-        if name is not None:
-            free = name not in fixed
-            out += ".*" if free else re.escape(fixed[name])
-            after_free = free
-        else:
-            after_free = False
-    return re.compile(out.replace("//", "/"))

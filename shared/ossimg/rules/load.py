@@ -14,9 +14,11 @@ from ruamel.yaml.error import YAMLError
 from ..errors import RuleError, RuleFileError
 from ..img.chain import render
 from ..img.ops import Format, Op
+from .bounds import TooDeep, check_text
 from .checks import Problem, check_rules
-from .compiled import CompiledRule, CompiledRules, CompiledVariant, glob_regex, read_rule_file
+from .compiled import CompiledRule, CompiledRules, CompiledVariant, read_rule_file
 from .model import Rule, RuleSet
+from .patterns import Glob
 
 
 def load_rules(path: str | Path) -> CompiledRules:
@@ -27,6 +29,10 @@ def load_rules(path: str | Path) -> CompiledRules:
 
 def parse_rules(text: bytes, *, source: str) -> CompiledRules:
     """Validate, check and compile rule-file bytes; ``source`` names them in errors."""
+    try:
+        check_text(text.decode("utf-8", "replace"))
+    except TooDeep as exc:
+        raise RuleFileError([RuleError(f"refused before parsing: {exc}.", source=source)]) from None
     doc = _read_yaml(text, source, "safe")
     try:
         ruleset = RuleSet.model_validate(doc)
@@ -78,7 +84,7 @@ def _compiled_rule(prefix: str, rule: Rule, order: int, variants: tuple[Compiled
     return CompiledRule(
         prefix=prefix, variants=variants, name=rule.name, priority=rule.priority, order=order,
         suffixes=tuple(s.lower() for s in rule.suffix), glob=rule.glob, content_types=tuple(rule.content_type),
-        bucket=rule.bucket, stop=rule.stop, glob_regex=glob_regex(rule.glob) if rule.glob else None,
+        bucket=rule.bucket, stop=rule.stop, glob_matcher=Glob.compile(rule.glob) if rule.glob else None,
     )  # fmt: skip
 
 
@@ -92,6 +98,10 @@ def _read_yaml(text: bytes, source: str, typ: str) -> Any:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise RuleFileError([RuleError(f"not valid YAML: {problem}.", source=source, line=line)]) from None
+    except (ValueError, RecursionError) as exc:
+        # Within the bounds, yet too much for a parser: an integer of thousands of digits, say.
+        reason = str(exc).split(";")[0]
+        raise RuleFileError([RuleError(f"cannot be read: {reason}.", source=source)]) from None
     if not isinstance(doc, dict):
         raise RuleFileError([RuleError("the file must be a mapping with 'version' and 'rules'.", source=source)])
     return doc

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..errors import OpError
 from ..img.chain import check, parse, parse_action
+from ..img.formats import READ_FORMATS, UNREADABLE_SUFFIXES, is_readable_type
 from ..img.ops import Op, Style, op_class
 from .keys import template_fields
 
@@ -106,7 +107,7 @@ class Rule(Strict):
     """What uploads under one prefix become, optionally narrowed by suffix, glob, type and bucket."""
 
     name: str | None = Field(None, description="distinguishes rules that share a prefix")
-    priority: int = Field(0, description="among rules with the same prefix, higher runs first")
+    priority: int = Field(0, ge=-1_000_000, le=1_000_000, description="among rules with the same prefix, higher first")
     suffix: list[str] = Field(default_factory=list, description="any of these key endings (case-insensitive)")
     glob: str | None = Field(None, description="the whole key must match: * within a folder, ** across")
     content_type: list[str] = Field(default_factory=list, description="e.g. image/jpeg or image/*")
@@ -126,12 +127,26 @@ class Rule(Strict):
     def _rule_name(cls, value: str | None) -> str | None:
         return None if value is None else _name(value, "rule")
 
+    @field_validator("suffix")
+    @classmethod
+    def _suffixes(cls, value: list[str]) -> list[str]:
+        for item in value:
+            extension = item.rsplit(".", 1)[-1].lower() if "." in item else ""
+            if extension in UNREADABLE_SUFFIXES:
+                raise ValueError(
+                    f"suffix {item!r} names {UNREADABLE_SUFFIXES[extension]} files, which OSS IMG cannot read "
+                    f"(it reads {READ_FORMATS}): such uploads would only ever be skipped."
+                )
+        return value
+
     @field_validator("content_type")
     @classmethod
     def _content_types(cls, value: list[str]) -> list[str]:
         for item in value:
             if not re.fullmatch(r"[a-z]+/([a-z0-9.+-]+|\*)", item):
                 raise ValueError(f"{item!r} is not a content type such as image/jpeg or image/*.")
+            if not is_readable_type(item):
+                raise ValueError(f"content type {item!r} is not an image OSS IMG reads (it reads {READ_FORMATS}).")
         return value
 
     @field_validator("bucket")

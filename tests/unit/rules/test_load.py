@@ -55,10 +55,57 @@ def test_every_problem_is_reported_with_file_line_and_path(root):
     (b"version: 1\nrules: {}", "rules"),
     (b"version: 1\nrules: {a/: {variants: {'bad name!': {ops: 'image/info', key: k}}}}", "variant name"),
     (b"version: 1\nrules: {a/: {variants: {v: {ops: [{resize: {w: 1}, format: png}], key: k}}}}", "one {action"),
+    # Formats OSS IMG cannot read are never promised.
+    (b"version: 1\nrules: {a/: {suffix: [.jpg, .CR2], variants: {v: {ops: 'image/info', key: k}}}}",
+     "suffix '.CR2' names camera RAW files, which OSS IMG cannot read"),
+    (b"version: 1\nrules: {a/: {suffix: [.nef], variants: {v: {ops: 'image/info', key: k}}}}", "camera RAW"),
+    (b"version: 1\nrules: {a/: {suffix: [.psd], variants: {v: {ops: 'image/info', key: k}}}}", "Photoshop"),
+    (b"version: 1\nrules: {a/: {content_type: [application/pdf], variants: {v: {ops: 'image/info', key: k}}}}",
+     "content type 'application/pdf' is not an image OSS IMG reads"),
+    (b"version: 1\nrules: {a/: {content_type: [image/svg+xml], variants: {v: {ops: 'image/info', key: k}}}}",
+     "content type 'image/svg[+]xml' is not an image OSS IMG reads"),
 ])  # fmt: skip
 def test_invalid_files(text, message):
     with pytest.raises(RuleFileError, match=message):
         parse_rules(text, source="inline.yaml")
+
+
+@pytest.mark.parametrize("filters", [
+    "suffix: [.jpg, .JPEG, .heif, _orig, .jpg.bak]", "content_type: [image/jpeg, image/*, image/heic, image/x-ms-bmp]",
+])  # fmt: skip
+def test_readable_formats_and_plain_endings_are_accepted(filters):
+    text = f"version: 1\nrules: {{a/: {{{filters}, variants: {{v: {{ops: 'image/info', key: k}}}}}}}}"
+    assert parse_rules(text.encode(), source="inline.yaml").rules
+
+
+def rule_with(field):
+    return f"version: 1\nrules: {{in/: {{variants: {{v: {{{field}}}}}}}}}".encode()
+
+
+@pytest.mark.parametrize(("variant", "message"), [
+    # Numbers as OSS writes them: plain digits; never Python's looser readings.
+    ("ops: 'image/resize,w_1_0', key: k", "w must be a whole number written in plain digits, got '1_0'"),
+    ("ops: 'image/resize,w_+10', key: k", "got '+10'"),
+    ("ops: 'image/resize,w_10.0', key: k", "got '10.0'"),
+    ("ops: 'image/resize,w_ 10', key: k", "got ' 10'"),
+    ("ops: 'image/resize,w_1000000000000', key: k", "got '1000000000000'"),
+    ("ops: [{resize: {w: 10.0}}], key: k", "got 10.0"),
+    ("ops: [{resize: {w: true}}], key: k", "got True"),
+    # Key templates that could never render a key OSS accepts.
+    ("ops: image/info, key: '../{key}'", "climbs out of its folder with '..'"),
+    ("ops: image/info, key: 'a/../../{key}'", "climbs out of its folder"),
+    ("ops: image/info, key: \"a\\x01/{key}\"", "contains a control character"),
+    ("ops: image/info, key: '" + "x" * 2000 + "/{key}'", "fixed text alone is longer than an OSS key"),
+])  # fmt: skip
+def test_what_could_never_work_is_refused_at_load(variant, message):
+    with pytest.raises(RuleFileError) as exc:
+        parse_rules(rule_with(variant), source="inline.yaml")
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("key", ["a/..{stem}", "a/{dir}..{stem}", "out/{key}", "a/b..c/{name}"])
+def test_dots_that_are_not_a_parent_segment_are_fine(key):
+    assert parse_rules(rule_with(f"ops: image/info, key: '{key}'"), source="inline.yaml").rules
 
 
 def test_missing_file(tmp_path):

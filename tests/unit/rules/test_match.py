@@ -14,10 +14,10 @@ rules:
     bucket: src
     variants: {v: {ops: image/info, key: "all/{key}.json", bucket: out-bucket}}
   photos/:
-    - name: raw
+    - name: scans
       priority: 10
-      suffix: [.cr2, .nef]
-      variants: {v: {ops: image/info, key: "raw/{key}.json", bucket: out-bucket}}
+      suffix: [.tif, .tiff]
+      variants: {v: {ops: image/info, key: "scans/{key}.json", bucket: out-bucket}}
     - name: jpeg
       content_type: [image/jpeg]
       stop: false
@@ -48,7 +48,7 @@ def names(rules, key, bucket="src", content_type=None):
     pytest.param("photos/a.png", "src", None, ["images"], id="content-type-guessed-from-the-key"),
     pytest.param("photos/a", "src", "image/png", ["images"], id="content-type-from-the-event"),
     pytest.param("photos/a.jpg", "src", None, ["jpeg", "images"], id="stop-false-continues"),
-    pytest.param("photos/a.CR2", "src", None, ["raw"], id="priority-and-case-insensitive-suffix"),
+    pytest.param("photos/a.TIFF", "src", None, ["scans"], id="priority-and-case-insensitive-suffix"),
     pytest.param("photos/a.txt", "src", None, ["catch-all"], id="filters-fail-fall-back-to-shorter-prefix"),
     pytest.param("photos/2024/trip/cover.jpg", "src", None, ["photos/2024/"], id="longest-prefix-first"),
     pytest.param("photos/2024/trip/deep/cover.jpg", "src", None, ["jpeg", "images"], id="glob-star-stays-in-folder"),
@@ -61,12 +61,12 @@ def test_precedence_and_filters(rules, key, bucket, content_type, applied):
 
 def test_candidates_in_precedence_order(rules):
     order = [r.name or r.prefix for r in rules.candidates("photos/2024/x.jpg")]
-    assert order == ["photos/2024/", "raw", "jpeg", "images", "catch-all"]
+    assert order == ["photos/2024/", "scans", "jpeg", "images", "catch-all"]
 
 
 def test_explain_says_why(rules):
     verdicts = {(c.rule.name or c.rule.prefix): (c.applied, c.reason) for c in rules.explain("photos/a.jpg", "src")}
-    assert verdicts["raw"] == (False, "key does not end with .cr2 or .nef")
+    assert verdicts["scans"] == (False, "key does not end with .tif or .tiff")
     assert verdicts["jpeg"] == (True, "prefix, and every filter, match; stop is false, so go on")
     assert verdicts["images"] == (True, "prefix, and every filter, match")
     assert verdicts["catch-all"] == (False, "not reached: an earlier rule matched and stops")

@@ -13,6 +13,7 @@ from .. import errors
 from ..backend import Backend
 from ..disk import read_chunks
 from ..model import ObjectInfo
+from ..permissions import require
 from ..wire import Request, Response, XmlNode, iso_date, parse_http_date, url_encode_key, xml_response
 from .common import new_object, object_headers, owner
 
@@ -41,6 +42,7 @@ def copy_object(backend: Backend, request: Request) -> Response:
     source = unquote(request.headers["x-oss-copy-source"]).lstrip("/")
     src_bucket, _, src_key = source.partition("/")
     src_key = src_key.split("?versionId=")[0]
+    require(backend, request, "oss:GetObject", src_bucket, src_key)  # the target was checked before dispatch
     directive = request.headers.get("x-oss-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
         raise errors.InvalidArgument(
@@ -105,6 +107,8 @@ def delete_objects(backend: Backend, request: Request) -> Response:
     if md5 and md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
         raise errors.InvalidDigest()
     quiet, keys = _parse_delete(body)
+    for key in keys:
+        require(backend, request, "oss:DeleteObject", request.bucket, key)
     deleted = backend.store.delete_objects(request.bucket, keys)
     encoding = request.query.get("encoding-type", "")
     children: list[XmlNode] = []

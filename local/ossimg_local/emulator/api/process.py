@@ -1,5 +1,10 @@
 """IMG over HTTP: ``GET ?x-oss-process=…`` returns pixels; ``POST ?x-oss-process`` with
-``…|sys/saveas,o_,b_`` stores them (oss-img-spec §1.1, §5)."""
+``…|sys/saveas,o_,b_`` stores them (oss-img-spec §1.1, §5).
+
+Every object IMG reads or writes is authorised for the caller: the source before dispatch
+(GetObject, or PostProcessTask for saveas), the saveas target (PutObject) and each watermark image
+(GetObject, also when a bucket style names it) here.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from ..disk import read_chunks
 from ..engine import Output, process
 from ..engine.codecs import MAX_SOURCE_BYTES
 from ..model import NewObject, ObjectInfo, valid_object_key
+from ..permissions import require
 from ..wire import Request, Response
 
 BODY_PREFIX = "x-oss-process="
@@ -23,7 +29,7 @@ BODY_PREFIX = "x-oss-process="
 
 def get_processed(backend: Backend, request: Request) -> Response:
     """GET /bucket/key?x-oss-process=image/…: the processed image (or info JSON) in the body."""
-    output = _run(backend, request.bucket, request.key, request.query["x-oss-process"])
+    output = _run(backend, request, request.query["x-oss-process"])
     return Response(200, {"Content-Type": output.content_type}, output.body)
 
 
@@ -32,6 +38,7 @@ def process_object(backend: Backend, request: Request) -> Response:
     chain, target_key, target_bucket = _parse_body(request.read_body())
     source_bucket = backend.store.get_bucket_info(request.bucket)
     bucket = target_bucket or request.bucket
+    require(backend, request, "oss:PutObject", bucket, target_key)
     target = backend.store.get_bucket_info(bucket)
     if target.region != source_bucket.region:
         raise errors.InvalidArgument(
@@ -39,7 +46,7 @@ def process_object(backend: Backend, request: Request) -> Response:
             f"the source bucket is in {source_bucket.region}, and saveas stays in one region.",
             ArgumentName="b", ArgumentValue=bucket,
         )  # fmt: skip
-    output = _run(backend, request.bucket, request.key, chain)
+    output = _run(backend, request, chain)
     saved = backend.store.put_object(bucket, target_key, [output.body], NewObject(content_type=output.content_type))
     reply: dict[str, object] = {"fileSize": saved.size, "object": target_key, "status": "OK"}
     if target_bucket:
@@ -48,7 +55,8 @@ def process_object(backend: Backend, request: Request) -> Response:
     return Response(200, {"Content-Type": "application/json"}, body)
 
 
-def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
+def _run(backend: Backend, request: Request, process_text: str) -> Output:
+    bucket, key = request.bucket, request.key
     ops = _parse_chain(backend, bucket, process_text)
     try:
         info = backend.store.head_object(bucket, key)
@@ -59,7 +67,9 @@ def _run(backend: Backend, bucket: str, key: str, process_text: str) -> Output:
     region = backend.store.get_bucket_info(bucket).region
 
     def fetch(watermark: str) -> bytes:
-        """Watermark images come from the source's bucket."""
+        """Watermark images come from the source's bucket, read as the caller: OSS's documents do not
+        say whose right IMG uses, and reading them as the caller is what keeps a private image private."""
+        require(backend, request, "oss:GetObject", bucket, watermark)
         return _read(backend, backend.store.head_object(bucket, watermark))
 
     return process(_read(backend, info), ops, fetch=fetch, region=region)

@@ -97,13 +97,16 @@ class AsyncInvoker:
                 self._cond.wait(left)
         return True
 
-    def close(self) -> None:
-        """Stop the dispatchers after their current attempt; events still queued are not run."""
+    def close(self, interrupt: Callable[[], None] | None = None) -> None:
+        """Stop dispatching; events still queued are not run. ``interrupt`` (e.g. killing the instances)
+        runs before waiting for the attempts under way, which then end as ``stopped``."""
         with self._cond:
             self._closed = True
             stopped = [entry[2] for entry in self._queue]
             self._queue.clear()
             self._cond.notify_all()
+        if interrupt is not None:
+            interrupt()
         for thread in self._threads:
             thread.join(timeout=30)
         for accepted in stopped:
@@ -145,7 +148,16 @@ class AsyncInvoker:
                          f"({self.max_age:.0f} s)")  # fmt: skip
             self._settle(accepted, "expired")
             return
-        result = self._attempt(accepted.event, accepted.request_id)
+        try:
+            result = self._attempt(accepted.event, accepted.request_id)
+        except Exception as exc:  # the runner itself failed (stopped, or could not start an instance)
+            if not self._closed:
+                self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} not run: {exc}")
+            self._settle(accepted, "stopped")
+            return
+        if self._closed and not result.ok:  # cut short by the shutdown: not the function's failure
+            self._settle(accepted, "stopped")
+            return
         accepted.attempts.append(result)
         if result.ok:
             self._settle(accepted, "succeeded")

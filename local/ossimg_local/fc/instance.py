@@ -136,9 +136,12 @@ class Instance:
     def _await(self, deadline: float) -> dict[str, Any] | None:
         """The reply, or None once the instance was killed (timeout, memory) or died."""
         while True:
-            ready, _, _ = select.select([self._reply_r], [], [], POLL_SECONDS)
-            if ready:
-                return bootstrap.read_frame(self._reply_r)
+            try:
+                ready, _, _ = select.select([self._reply_r], [], [], POLL_SECONDS)
+                if ready:
+                    return bootstrap.read_frame(self._reply_r)
+            except (OSError, ValueError):  # the pipe was closed under us: the instance was killed
+                return None
             self._peak = max(self._peak, peak_memory_mb(self.pid))
             if self._peak > self.spec.memory:
                 self.kill("memory")

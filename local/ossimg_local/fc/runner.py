@@ -132,8 +132,8 @@ class FunctionRunner:
         return self._async.drain(timeout)
 
     def close(self) -> None:
-        """Stop asynchronous dispatch and kill every instance."""
-        self._async.close()
+        """Stop asynchronous dispatch and kill every instance (requests under way end at once)."""
+        self._async.close(interrupt=self._pool.close)
         self._pool.close()
 
     def __enter__(self) -> FunctionRunner:

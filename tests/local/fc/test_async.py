@@ -5,6 +5,7 @@ failures` lists and re-drives what the destination kept."""
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -163,3 +164,16 @@ def test_concurrent_submissions_are_all_settled(probes):
         accepted = list(pool.map(lambda n: runner.submit(event(op="sleep", seconds=0.01 * n)), range(8)))
     assert runner.drain(60)
     assert {a.outcome for a in accepted} == {"succeeded"}
+
+
+def test_closing_the_runner_stops_what_runs_without_calling_it_a_failure(probes):
+    runner = probes(spec=probe_spec(timeout=60))
+    accepted = runner.submit(event(op="sleep", seconds=60))
+    for _ in range(1000):  # until its instance is up (bounded)
+        if runner.live_instances:
+            break
+        time.sleep(0.01)
+    runner.close()
+    assert accepted.wait(30) == []
+    assert accepted.outcome == "stopped"
+    assert runner.failures == []

@@ -2,9 +2,13 @@
 
 The store calls :meth:`Notifier.on_object` after every change; events that a subscription wants
 (bucket, event name, key prefix and suffix, as an OSS trigger filters them) are queued and handed
-to its callback on a background thread, asynchronously, as OSS delivers to FC. Whether OSS emits an
-event for ``sys/saveas`` outputs is undocumented (platform-facts §0.4); the emulator emits
-``ObjectCreated:PutObject`` for them, the pessimistic choice that lets loop protection be tested.
+to its callback on a background thread, asynchronously, as OSS delivers to FC. A callback only hands
+the event over (``ossimg up``'s put it in the function's asynchronous queue, whose instances run
+several events at once), so one delivery thread keeps order without serialising the work.
+
+Whether OSS emits an event for ``sys/saveas`` outputs is undocumented (platform-facts §0.4); the
+emulator emits ``ObjectCreated:PutObject`` for them, the pessimistic choice that lets loop
+protection be tested.
 """
 
 from __future__ import annotations

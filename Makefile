@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test lint compat bench build deploy invoke emulator up failures clean
+.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up failures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,15 @@ demo: $(STAMP) fonts ## build on_upload, run it as FC does on events/ against th
 
 test: lint fonts ## lint, then run the whole test suite
 	$(BIN)/python -m pytest
+
+# The real bucket test-cloud runs against; OSSIMG_TEST_SECURITY_TOKEN is optional (STS keys).
+CLOUD_VARIABLES := OSSIMG_TEST_ENDPOINT OSSIMG_TEST_REGION OSSIMG_TEST_BUCKET OSSIMG_TEST_ACCESS_KEY_ID OSSIMG_TEST_ACCESS_KEY_SECRET
+CLOUD_TESTS ?= tests/emulator tests/e2e/test_on_upload.py tests/e2e/test_production.py
+
+test-cloud: $(STAMP) ## run the SDK tests and the saveas/lineage e2e tests against the real OSS that OSSIMG_TEST_* name
+	@missing=""; for v in $(CLOUD_VARIABLES); do eval "[ -n \"\$${$$v}\" ]" || missing="$$missing $$v"; done; \
+	if [ -n "$$missing" ]; then echo "test-cloud: skipped, no real OSS named (set$$missing)"; exit 0; fi; \
+	$(BIN)/python -m pytest --cloud $(CLOUD_TESTS)
 
 lint: $(STAMP) ## ruff, mypy --strict, import contracts
 	$(BIN)/ruff check shared local functions tests bench

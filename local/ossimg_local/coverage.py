@@ -15,13 +15,7 @@ import oss2
 from ossimg.img.ops import REGISTRY
 
 from .emulator.auth import V1_SUBRESOURCES
-from .emulator.routes import ROUTES, SUBRESOURCES
-
-# Sub-resources that are parameters of a served API rather than APIs of their own (the emulator has
-# no versioning: a call that may name a version works on the current one).
-PARAMETERS = frozenset(
-    {"partNumber", "continuation-token", "styleName", "x-oss-traffic-limit", "x-oss-request-payer", "versionId"}
-)
+from .emulator.routes import PARAMETERS, ROUTES, SUBRESOURCES
 
 CALL = re.compile(r"self\.(?:_Bucket)?(__do_object|__do_bucket|_do_url|_do)\(\s*'([A-Z]+)'")
 LITERAL = re.compile(r"(?:'([A-Za-z-]+)'\s*:|\['([A-Za-z-]+)'\]\s*=)")
@@ -33,7 +27,6 @@ DELEGATE = re.compile(r"self\.([a-z_]+)\(")
 NOT_DONE = {
     "select_object": "OSS Select (x-oss-process=csv/… or json/…) is not emulated",
     "create_select_object_meta": "OSS Select is not emulated",
-    "upload_part_copy": "UploadPart does not read x-oss-copy-source",
 }
 
 
@@ -47,11 +40,9 @@ def route_of(cls: type, name: str) -> tuple[str, str, str | None] | None:
     sent = {str(getattr(getattr(oss2, owner), c, "")) for owner, c in CONSTANT.findall(source)} - {""}
     literals = {a or b for a, b in LITERAL.findall(source)}
     sent |= {k for k in literals if k in V1_SUBRESOURCES or k in SUBRESOURCES}
-    sub = next((s for s in SUBRESOURCES if s in sent), None)
-    if sub is None:
-        # Any other sub-resource names an API the routing table does not have.
-        unknown = sorted(sent - PARAMETERS)
-        sub = unknown[0] if unknown else None
+    # As the router does: a sub-resource it does not serve wins (it names an API the table lacks).
+    unknown = sorted(sent - PARAMETERS - set(SUBRESOURCES))
+    sub = unknown[0] if unknown else next((s for s in SUBRESOURCES if s in sent), None)
     return call.group(2), level, sub
 
 

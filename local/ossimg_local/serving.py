@@ -8,16 +8,39 @@ from typing import Any
 
 import waitress.server
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.task import WSGITask
+
+
+class ExactHeaderNamesTask(WSGITask):  # type: ignore[misc]
+    """Sends response header names as the app wrote them. waitress capitalises every name
+    (``X-Oss-Meta-Color``); OSS sends its own headers in lower case, and clients take user-metadata
+    names from the ``x-oss-meta-*`` headers exactly as they arrive."""
+
+    def build_response_header(self) -> bytes:
+        given = {name.lower(): name for name, _ in self.response_headers}
+        status, *lines = bytes(super().build_response_header()).decode("latin-1")[:-4].split("\r\n")
+        named = [given.get(name.lower(), name) + ": " + value for name, _, value in (h.partition(": ") for h in lines)]
+        return "\r\n".join([status, *named, "", ""]).encode("latin-1")
+
+
+class ExactHeaderNamesChannel(HTTPChannel):  # type: ignore[misc]
+    task_class = ExactHeaderNamesTask
 
 
 class ThreadedServer:
     """``start()``, ``endpoint``, ``stop()``; also a context manager."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16, ident: str = "") -> None:
+    def __init__(
+        self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16, ident: str = "",
+        *, exact_header_names: bool = False,
+    ) -> None:  # fmt: skip
         self._server: Any = waitress.server.create_server(
             app, host=host, port=port, threads=threads, ident=ident or "ossimg", channel_timeout=60,
             clear_untrusted_proxy_headers=True,
         )  # fmt: skip
+        if exact_header_names:
+            self._server.channel_class = ExactHeaderNamesChannel
         self._thread = threading.Thread(target=self._server.run, name=f"{ident or 'wsgi'}-server", daemon=True)
 
     @property

@@ -124,7 +124,11 @@ def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
     checks = ex.map(lambda w: _content_check(ex, w.record), work)
     live = []
     for item, check in zip(work, checks, strict=True):
-        reason, etag = check
+        reason, etag, unread = check
+        if unread is not None:
+            # Usually a role without oss:GetObject on the source: say so, or it only shows as lost lineage.
+            item.log.warning("pre-flight read failed; deciding without the object's bytes",
+                             error_code=unread.code, error_message=unread.message)  # fmt: skip
         if reason is None:
             live.append(_with_etag(item, etag))
         else:
@@ -139,8 +143,9 @@ def _execute(ex: Execution, work: list[_Work], summary: Summary) -> None:
             _log_variant(item.log, result)
 
 
-def _content_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]:
-    """Why the object cannot be processed (or None), and its ETag as the read saw it."""
+def _content_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str, OssCallError | None]:
+    """Why the object cannot be processed (or None), its ETag as the read saw it, and the error
+    when the object could not be read at all."""
     attempts, etag = [0], [""]
 
     def read(length: int) -> bytes:
@@ -148,11 +153,11 @@ def _content_check(ex: Execution, record: ObjectEvent) -> tuple[str | None, str]
         return head
 
     try:
-        return content_reason(read), etag[0]
+        return content_reason(read), etag[0], None
     except OssCallError as exc:
         if exc.code == "NoSuchKey":
-            return "the object no longer exists", ""
-        return suffix_reason(record.key), ""  # could not look: the key is all there is, else OSS IMG decides
+            return "the object no longer exists", "", None
+        return suffix_reason(record.key), "", exc  # could not look: the key is all there is, else OSS IMG decides
 
 
 def _with_etag(item: _Work, etag: str) -> _Work:

@@ -57,7 +57,10 @@ class TestPreflight:
 
     def test_the_suffix_decides_only_when_the_bytes_cannot_be_read(self, cloud, load_event):
         cloud.backend.faults.reset([FaultRule.parse("get:1:error:403:AccessDenied")])
-        (skipped, _) = log_lines(cloud.runner().invoke(one(cloud, load_event, key="uploads/notes.txt", data=b"x")))
+        (unread, skipped, _) = log_lines(
+            cloud.runner().invoke(one(cloud, load_event, key="uploads/notes.txt", data=b"x"))
+        )
+        assert (unread["level"], unread["error_code"]) == ("WARNING", "AccessDenied")
         assert "suffix .txt is not an image format OSS IMG reads, and its bytes could not be read" in skipped["reason"]
         assert cloud.backend.faults.counts("process") == {}
 

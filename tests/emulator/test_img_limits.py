@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 
-import oss2
 import pytest
 from PIL import Image
+
+from .clients import raises
 
 
 def encoded(image: Image.Image, fmt: str, **save) -> bytes:
@@ -22,42 +23,43 @@ def encoded(image: Image.Image, fmt: str, **save) -> bytes:
     pytest.param(Image.new("1", (16000, 16000)), "PNG", "0040-00000012", id="over-250-megapixels"),
 ])  # fmt: skip
 def test_source_too_large(bucket, image, fmt, ec):
-    bucket.put_object("big", encoded(image, fmt))
-    with pytest.raises(oss2.exceptions.ServerError) as exc:
-        bucket.get_object("big", process="image/resize,w_10")
+    bucket.put("big", encoded(image, fmt))
+    with raises(None) as exc:
+        bucket.get("big", process="image/resize,w_10")
     assert (exc.value.status, exc.value.code, exc.value.ec) == (400, "ImageTooLarge", ec)
 
 
 def test_source_over_20_megabytes(bucket):
     noise = Image.effect_noise((2900, 2900), 100).convert("RGB")  # ~25 MB as BMP
-    bucket.put_object("huge.bmp", encoded(noise, "BMP"))
-    with pytest.raises(oss2.exceptions.ServerError) as exc:
-        bucket.get_object("huge.bmp", process="image/info")
+    bucket.put("huge.bmp", encoded(noise, "BMP"))
+    with raises(None) as exc:
+        bucket.get("huge.bmp", process="image/info")
     assert (exc.value.code, exc.value.ec) == ("ImageTooLarge", "0040-00000001")
 
 
 def test_webp_output_side(bucket):
-    bucket.put_object("wide.png", encoded(Image.new("RGB", (1000, 1)), "PNG"))
-    with pytest.raises(oss2.exceptions.ServerError, match="16383"):
-        bucket.get_object("wide.png", process="image/resize,w_16384,limit_0/format,webp")
+    bucket.put("wide.png", encoded(Image.new("RGB", (1000, 1)), "PNG"))
+    with raises(None, match="16383"):
+        bucket.get("wide.png", process="image/resize,w_16384,limit_0/format,webp")
 
 
 def test_process_too_long(bucket):
-    bucket.put_object("a.png", encoded(Image.new("RGB", (10, 10)), "PNG"))
-    with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
-        bucket.get_object("a.png", process="image/" + "/".join(["resize,w_5"] * 500))
+    bucket.put("a.png", encoded(Image.new("RGB", (10, 10)), "PNG"))
+    with raises("InvalidArgument") as exc:
+        bucket.get("a.png", process="image/" + "/".join(["resize,w_5"] * 500))
     assert exc.value.ec == "0017-00000288"
 
 
 def test_rotate_of_a_very_large_image(bucket):
-    bucket.put_object("tall.png", encoded(Image.new("1", (10, 5000)), "PNG"))
-    with pytest.raises(oss2.exceptions.ServerError, match="maximum allowable rotation"):
-        bucket.get_object("tall.png", process="image/rotate,90")
+    bucket.put("tall.png", encoded(Image.new("1", (10, 5000)), "PNG"))
+    with raises(None, match="maximum allowable rotation"):
+        bucket.get("tall.png", process="image/rotate,90")
 
 
-def test_heic_output_outside_its_regions(backend, endpoint, auth):
-    backend.store.create_bucket("far-region-imgs", region="eu-central-1")
-    far = oss2.Bucket(auth, endpoint, "far-region-imgs")
-    far.put_object("a.png", encoded(Image.new("RGB", (10, 10)), "PNG"))
-    with pytest.raises(oss2.exceptions.InvalidArgument, match="not available in region"):
-        far.get_object("a.png", process="image/format,heic")
+def test_heic_output_outside_its_regions(backend, bucket):
+    far_name = f"{bucket.name}-eu"
+    backend.store.create_bucket(far_name, region="eu-central-1")
+    far = bucket.bucket(far_name, region="eu-central-1")
+    far.put("a.png", encoded(Image.new("RGB", (10, 10)), "PNG"))
+    with raises("InvalidArgument", match="not available in region"):
+        far.get("a.png", process="image/format,heic")

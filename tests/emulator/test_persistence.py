@@ -22,6 +22,8 @@ from ossimg_local.emulator.server import EmulatorServer
 
 from ..conftest import AK, SK
 
+pytestmark = pytest.mark.emulator_only("restarts and kills the emulator itself")
+
 
 @contextmanager
 def emulator_process(data: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:

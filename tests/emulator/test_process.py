@@ -7,30 +7,30 @@ import io
 import json
 from urllib.parse import quote
 
-import oss2
 import pytest
 from PIL import Image
 
 from ossimg.img.chain import b64url, process_with_saveas
 
 from ..conftest import make_image
+from .clients import raises
 
 
 def processed(bucket, key, process):
     """Size and format of what GET ?x-oss-process returns."""
-    image = Image.open(io.BytesIO(bucket.get_object(key, process=process).read()))
+    image = Image.open(io.BytesIO(bucket.get(key, process=process).body))
     return image.size, image.format
 
 
 @pytest.fixture(name="src200x100")
 def _src200x100(bucket):
-    bucket.put_object("src.jpg", make_image((200, 100)))
+    bucket.put("src.jpg", make_image((200, 100)))
     return bucket
 
 
 @pytest.fixture(name="src400x300")
 def _src400x300(bucket):
-    bucket.put_object("src.jpg", make_image((400, 300)))
+    bucket.put("src.jpg", make_image((400, 300)))
     return bucket
 
 
@@ -67,14 +67,14 @@ class TestResizeWorkedExamples:
         assert processed(src400x300, "src.jpg", process)[0] == size
 
     def test_pad_fills_with_the_colour(self, src400x300):
-        data = src400x300.get_object("src.jpg", process="image/resize,m_pad,w_100,h_100,color_FF0000/format,png").read()
+        data = src400x300.get("src.jpg", process="image/resize,m_pad,w_100,h_100,color_FF0000/format,png").body
         image = Image.open(io.BytesIO(data)).convert("RGB")
         assert image.getpixel((50, 2)) == (255, 0, 0)  # the band above the 100x75 picture
 
     def test_exif_orientation_is_applied_before_resizing(self, bucket):
         exif = Image.Exif()
         exif[0x0112] = 6  # rotate 90° clockwise to display
-        bucket.put_object("rotated.jpg", make_image((400, 200), exif=exif.tobytes()))
+        bucket.put("rotated.jpg", make_image((400, 200), exif=exif.tobytes()))
         assert processed(bucket, "rotated.jpg", "image/resize,w_100")[0] == (100, 200)
 
 
@@ -85,11 +85,11 @@ class TestFormatAndQuality:
         ("png", "PNG"), ("webp", "WEBP"), ("bmp", "BMP"), ("tiff", "TIFF"), ("jpg", "JPEG"),
     ])  # fmt: skip
     def test_format(self, src400x300, fmt, pil):
-        result = src400x300.get_object("src.jpg", process=f"image/format,{fmt}")
-        assert Image.open(io.BytesIO(result.read())).format == pil
+        result = src400x300.get("src.jpg", process=f"image/format,{fmt}")
+        assert Image.open(io.BytesIO(result.body)).format == pil
 
     def test_content_type_follows_the_format(self, src400x300):
-        assert src400x300.get_object("src.jpg", process="image/format,webp").content_type == "image/webp"
+        assert src400x300.get("src.jpg", process="image/format,webp").content_type == "image/webp"
 
     def test_gif_on_a_jpeg_keeps_jpeg(self, src400x300):
         assert processed(src400x300, "src.jpg", "image/format,gif")[1] == "JPEG"
@@ -97,24 +97,24 @@ class TestFormatAndQuality:
     def test_png_with_alpha_to_jpg_is_flattened_on_white(self, bucket):
         transparent = io.BytesIO()
         Image.new("RGBA", (50, 50), (0, 0, 0, 0)).save(transparent, "PNG")
-        bucket.put_object("clear.png", transparent.getvalue())
-        data = bucket.get_object("clear.png", process="image/format,jpg").read()
+        bucket.put("clear.png", transparent.getvalue())
+        data = bucket.get("clear.png", process="image/format,jpg").body
         assert Image.open(io.BytesIO(data)).getpixel((25, 25)) == (255, 255, 255)
 
     def test_lower_quality_makes_a_smaller_jpeg(self, bucket):
         noisy = io.BytesIO()
         Image.effect_noise((300, 300), 50).convert("RGB").save(noisy, "JPEG", quality=95)
-        bucket.put_object("noisy.jpg", noisy.getvalue())
-        high = len(bucket.get_object("noisy.jpg", process="image/quality,Q_90").read())
-        low = len(bucket.get_object("noisy.jpg", process="image/quality,q_20").read())
+        bucket.put("noisy.jpg", noisy.getvalue())
+        high = len(bucket.get("noisy.jpg", process="image/quality,Q_90").body)
+        low = len(bucket.get("noisy.jpg", process="image/quality,q_20").body)
         assert low < high / 2
 
     def test_info(self, src400x300):
-        info = json.loads(src400x300.get_object("src.jpg", process="image/info").read())
+        info = json.loads(src400x300.get("src.jpg", process="image/info").body)
         assert info["ImageWidth"] == {"value": "400"}
         assert info["ImageHeight"] == {"value": "300"}
         assert info["Format"] == {"value": "jpg"}
-        assert info["FileSize"]["value"] == str(src400x300.head_object("src.jpg").content_length)
+        assert info["FileSize"]["value"] == str(src400x300.head("src.jpg").size)
 
 
 class TestInvalidChains:
@@ -135,15 +135,15 @@ class TestInvalidChains:
         pytest.param("image/resize,m_fixed,w_5000,h_5000,limit_0", "0040-00000007", id="output-too-large"),
     ])  # fmt: skip
     def test_error_code_and_ec(self, src400x300, process, ec):
-        with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
-            src400x300.get_object("src.jpg", process=process)
+        with raises("InvalidArgument") as exc:
+            src400x300.get("src.jpg", process=process)
         assert exc.value.status == 400
         assert exc.value.ec == ec
         assert exc.value.message  # a human sentence naming the parameter
 
     def test_unknown_parameters_are_refused(self, src400x300):
-        with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
-            src400x300.get_object("src.jpg", process="image/resize,w_100,x_1")
+        with raises("InvalidArgument") as exc:
+            src400x300.get("src.jpg", process="image/resize,w_100,x_1")
         assert "unknown parameter 'x'" in exc.value.message
 
     def test_crops_undocumented_r_is_accepted_as_oss_does(self, src400x300):
@@ -151,34 +151,34 @@ class TestInvalidChains:
         assert processed(src400x300, "src.jpg", "image/crop,w_100,h_100,x_100,y_100,r_1")[0] == (100, 100)
 
     def test_not_an_image(self, bucket):
-        bucket.put_object("notes.txt", b"plain text, not pixels")
-        with pytest.raises(oss2.exceptions.ServerError) as exc:
-            bucket.get_object("notes.txt", process="image/resize,w_10")
+        bucket.put("notes.txt", b"plain text, not pixels")
+        with raises(None) as exc:
+            bucket.get("notes.txt", process="image/resize,w_10")
         assert (exc.value.status, exc.value.code, exc.value.ec) == (400, "BadRequest", "0040-00000005")
 
     def test_missing_source(self, bucket):
-        with pytest.raises(oss2.exceptions.NoSuchKey):
-            bucket.get_object("nothing.jpg", process="image/resize,w_10")
+        with raises("NoSuchKey"):
+            bucket.get("nothing.jpg", process="image/resize,w_10")
 
 
 class TestSaveAs:
     """process_object persists the result where sys/saveas says, and answers with JSON."""
 
     def test_into_the_same_bucket(self, src400x300):
-        result = src400x300.process_object("src.jpg", "image/resize,w_100|sys/saveas,o_" + b64url("out/a.jpg"))
-        assert (result.object, result.bucket, result.process_status) == ("out/a.jpg", "", "OK")
-        assert result.fileSize == src400x300.head_object("out/a.jpg").content_length
-        saved = Image.open(io.BytesIO(src400x300.get_object("out/a.jpg").read()))
+        result = src400x300.process("src.jpg", "image/resize,w_100|sys/saveas,o_" + b64url("out/a.jpg"))
+        assert (result.key, result.bucket, result.status) == ("out/a.jpg", "", "OK")
+        assert result.file_size == src400x300.head("out/a.jpg").size
+        saved = Image.open(io.BytesIO(src400x300.get("out/a.jpg").body))
         assert (saved.size, saved.format) == ((100, 75), "JPEG")
 
     def test_into_another_bucket(self, src400x300, make_bucket):
         target = make_bucket()
-        body = process_with_saveas("image/resize,m_fixed,w_64,h_64/format,png", "thumbs/猫 1.png", target.bucket_name)
-        result = src400x300.process_object("src.jpg", body)
-        assert (result.bucket, result.object) == (target.bucket_name, "thumbs/猫 1.png")
-        image = Image.open(io.BytesIO(target.get_object("thumbs/猫 1.png").read()))
+        body = process_with_saveas("image/resize,m_fixed,w_64,h_64/format,png", "thumbs/猫 1.png", target.name)
+        result = src400x300.process("src.jpg", body)
+        assert (result.bucket, result.key) == (target.name, "thumbs/猫 1.png")
+        image = Image.open(io.BytesIO(target.get("thumbs/猫 1.png").body))
         assert (image.size, image.format) == ((64, 64), "PNG")
-        assert target.head_object("thumbs/猫 1.png").content_type == "image/png"
+        assert target.head("thumbs/猫 1.png").content_type == "image/png"
 
     @pytest.mark.parametrize("encode", [
         pytest.param(lambda s: base64.urlsafe_b64encode(s.encode()).decode(), id="padded"),
@@ -186,23 +186,23 @@ class TestSaveAs:
         pytest.param(lambda s: base64.b64encode(s.encode()).decode(), id="standard-alphabet"),
     ])  # fmt: skip
     def test_base64_variants_are_accepted(self, src400x300, encode):
-        src400x300.process_object("src.jpg", f"image/resize,w_10|sys/saveas,o_{encode('k1.jpg')}")
-        assert src400x300.object_exists("k1.jpg")
+        src400x300.process("src.jpg", f"image/resize,w_10|sys/saveas,o_{encode('k1.jpg')}")
+        assert src400x300.exists("k1.jpg")
 
     def test_form_encoded_body_is_accepted(self, src400x300):
         process = quote("image/resize,w_10|sys/saveas,o_" + b64url("form.jpg"), safe="")
-        src400x300.process_object("src.jpg", process)
-        assert src400x300.object_exists("form.jpg")
+        src400x300.process("src.jpg", process)
+        assert src400x300.exists("form.jpg")
 
     def test_into_a_missing_bucket(self, src400x300):
-        with pytest.raises(oss2.exceptions.NoSuchBucket) as exc:
-            src400x300.process_object("src.jpg", process_with_saveas("image/resize,w_10", "k.jpg", "no-such-target"))
+        with raises("NoSuchBucket") as exc:
+            src400x300.process("src.jpg", process_with_saveas("image/resize,w_10", "k.jpg", "no-such-target"))
         assert exc.value.message == "The specified bucket does not exist."
 
     def test_into_another_region_is_refused(self, src400x300, backend):
-        backend.store.create_bucket("far-away-bucket", region="ap-southeast-1")
-        with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
-            src400x300.process_object("src.jpg", process_with_saveas("image/resize,w_10", "k.jpg", "far-away-bucket"))
+        backend.store.create_bucket(f"{src400x300.name}-sg", region="ap-southeast-1")
+        with raises("InvalidArgument") as exc:
+            src400x300.process("src.jpg", process_with_saveas("image/resize,w_10", "k.jpg", f"{src400x300.name}-sg"))
         assert "region" in exc.value.message
 
     @pytest.mark.parametrize("suffix", [
@@ -212,6 +212,6 @@ class TestSaveAs:
         pytest.param("|sys/saveas,o_!!!", id="object-not-base64"),
     ])  # fmt: skip
     def test_malformed_saveas(self, src400x300, suffix):
-        with pytest.raises(oss2.exceptions.ServerError) as exc:
-            src400x300.process_object("src.jpg", "image/resize,w_10" + suffix)
+        with raises(None) as exc:
+            src400x300.process("src.jpg", "image/resize,w_10" + suffix)
         assert exc.value.status == 400

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-import oss2
 import pytest
 from PIL import Image, ImageChops
 
 from ossimg.img.chain import b64url
+
+from .clients import raises
 
 WHITE = (255, 255, 255)
 
@@ -22,13 +23,13 @@ def png(image: Image.Image) -> bytes:
 @pytest.fixture(name="canvas")
 def _canvas(bucket):
     """A white 400x300 picture and a solid red 40x20 logo in the same bucket."""
-    bucket.put_object("white.png", png(Image.new("RGB", (400, 300), WHITE)))
-    bucket.put_object("logo.png", png(Image.new("RGBA", (40, 20), (255, 0, 0, 255))))
+    bucket.put("white.png", png(Image.new("RGB", (400, 300), WHITE)))
+    bucket.put("logo.png", png(Image.new("RGBA", (40, 20), (255, 0, 0, 255))))
     return bucket
 
 
 def result(bucket, process) -> Image.Image:
-    return Image.open(io.BytesIO(bucket.get_object("white.png", process=process).read())).convert("RGB")
+    return Image.open(io.BytesIO(bucket.get("white.png", process=process).body)).convert("RGB")
 
 
 def red_box(image: Image.Image) -> tuple[int, int, int, int] | None:
@@ -109,8 +110,8 @@ def test_three_watermarks(canvas):
 
 def test_four_watermarks_are_refused(canvas):
     four = "image/" + "/".join([LOGO[len("image/") :]] * 4)
-    with pytest.raises(oss2.exceptions.InvalidArgument, match="at most 3"):
-        canvas.get_object("white.png", process=four)
+    with raises("InvalidArgument", match="at most 3"):
+        canvas.get("white.png", process=four)
 
 
 @pytest.mark.parametrize(("process", "ec"), [
@@ -122,11 +123,11 @@ def test_four_watermarks_are_refused(canvas):
     ("image/watermark,image_" + b64url("logo.png?x-oss-process=image/info"), "0040-00000374"),
 ])  # fmt: skip
 def test_invalid_watermarks(canvas, process, ec):
-    with pytest.raises(oss2.exceptions.InvalidArgument) as exc:
-        canvas.get_object("white.png", process=process)
+    with raises("InvalidArgument") as exc:
+        canvas.get("white.png", process=process)
     assert exc.value.ec == ec
 
 
 def test_missing_watermark_image(canvas):
-    with pytest.raises(oss2.exceptions.InvalidArgument, match="does not exist"):
-        canvas.get_object("white.png", process="image/watermark,image_" + b64url("nope.png"))
+    with raises("InvalidArgument", match="does not exist"):
+        canvas.get("white.png", process="image/watermark,image_" + b64url("nope.png"))

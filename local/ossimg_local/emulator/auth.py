@@ -219,8 +219,18 @@ def _verify_v4(
 ) -> Credential:
     access_key_id, _, scope = fields.get("Credential", "").partition("/")
     date, region, product, terminator = [*scope.split("/"), "", "", ""][:4]
-    if terminator != "aliyun_v4_request" or not region or not product:
-        raise errors.InvalidArgument("Invalid credential in Authorization.", ArgumentName="Credential")
+    # OSS's texts and ECs (oss2's tests/test_sign.py; help.aliyun.com 0002-00000213/224/226/228).
+    where = "x-oss-credential" if presigned else "Authorization header"
+    if terminator != "aliyun_v4_request" or not product:
+        raise errors.InvalidArgument(
+            f"Invalid credential in {where}.", ec="0002-00000224" if presigned else "0002-00000213",
+            ArgumentName="Credential",
+        )  # fmt: skip
+    if not region:
+        raise errors.InvalidArgument(
+            "The signing region in credential is invalid.", ec="0002-00000226" if presigned else "0002-00000228",
+            ArgumentName="Credential",
+        )  # fmt: skip
     cred = keyring.find(access_key_id)
     stamp = request.query.get("x-oss-date") if presigned else request.headers.get("x-oss-date")
     signed_at = _parse_v4_date(stamp or "")

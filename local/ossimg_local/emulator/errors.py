@@ -178,6 +178,11 @@ class FileAlreadyExists(OssError):
     message = "The object you specified already exists and can not be overwritten."
 
 
+class InvalidRange(OssError):
+    code, status = "InvalidRange", 416
+    message = "The requested range cannot be satisfied"
+
+
 class PreconditionFailed(OssError):
     code, status = "PreconditionFailed", 412
     message = "At least one of the pre-conditions you specified did not hold."
@@ -191,5 +196,7 @@ class NotModified(OssError):
 
 
 class NotImplementedByEmulator(OssError):
+    """501: OSS has the call or feature, the emulator does not; answering 200 would claim it did."""
+
     code, status = "NotImplemented", 501
     message = "A header or query you provided implies functionality that is not implemented."

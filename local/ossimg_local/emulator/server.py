@@ -74,7 +74,7 @@ class EmulatorServer(ThreadedServer):
     """The emulator on a free (or given) port, served in a background thread."""
 
     def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> None:
-        super().__init__(EmulatorApp(backend), host, port, threads, ident="AliyunOSS")
+        super().__init__(EmulatorApp(backend), host, port, threads, ident="AliyunOSS", exact_header_names=True)
         self.backend = backend
 
     def __enter__(self) -> EmulatorServer:

@@ -80,7 +80,7 @@ def parse_environ(environ: dict[str, Any]) -> Request:
         headers=headers,
         body=environ["wsgi.input"],
         content_length=int(length) if length and length.isdigit() else None,
-        host=headers.get("host", ""),
+        host=headers.get("host") or f"{environ.get('SERVER_NAME', '')}:{environ.get('SERVER_PORT', '')}",
     )
 
 

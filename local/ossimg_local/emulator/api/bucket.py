@@ -29,13 +29,13 @@ def delete_bucket(backend: Backend, request: Request) -> Response:
 
 
 def get_bucket_info(backend: Backend, request: Request) -> Response:
-    """GET /bucket/?bucketInfo."""
+    """GET /bucket/?bucketInfo; the endpoints are the emulator's own address (see ``list_buckets``)."""
     b = backend.store.get_bucket_info(request.bucket)
     return xml_response("BucketInfo", [
         ("Bucket", [
             ("CreationDate", iso_date(b.created)),
-            ("ExtranetEndpoint", f"oss-{b.region}.aliyuncs.com"),
-            ("IntranetEndpoint", f"oss-{b.region}-internal.aliyuncs.com"),
+            ("ExtranetEndpoint", request.host),
+            ("IntranetEndpoint", request.host),
             ("Location", f"oss-{b.region}"),
             ("Name", b.name),
             ("Region", b.region),

@@ -7,7 +7,6 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
-from urllib.parse import unquote
 
 from .. import errors
 from ..backend import Backend
@@ -15,7 +14,7 @@ from ..disk import read_chunks
 from ..model import ObjectInfo
 from ..permissions import require
 from ..wire import Request, Response, XmlNode, iso_date, parse_http_date, url_encode_key, xml_response
-from .common import new_object, object_headers, owner
+from .common import check_copy_conditions, copy_source, new_object, object_headers, owner, refuse_unsupported
 
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
@@ -29,9 +28,10 @@ RESPONSE_OVERRIDES = {
 
 def put_object(backend: Backend, request: Request) -> Response:
     """PUT /bucket/key: a new object from the body, or a copy when ``x-oss-copy-source`` is set."""
+    refuse_unsupported(request)
     if "x-oss-copy-source" in request.headers:
         return copy_object(backend, request)
-    info = backend.store.put_object(request.bucket, request.key, request.chunks(), new_object(request, request.key))
+    info = backend.store.put_object(request.bucket, request.key, request.chunks(), new_object(request))
     return Response(200, {
         "ETag": f'"{info.etag}"', "x-oss-hash-crc64ecma": str(info.crc64), "Content-MD5": info.content_md5 or "",
     })  # fmt: skip
@@ -39,9 +39,8 @@ def put_object(backend: Backend, request: Request) -> Response:
 
 def copy_object(backend: Backend, request: Request) -> Response:
     """PUT with ``x-oss-copy-source: /bucket/key``; ``x-oss-metadata-directive`` COPY or REPLACE."""
-    source = unquote(request.headers["x-oss-copy-source"]).lstrip("/")
-    src_bucket, _, src_key = source.partition("/")
-    src_key = src_key.split("?versionId=")[0]
+    source = copy_source(request)
+    src_bucket, src_key = source.bucket, source.key
     require(backend, request, "oss:GetObject", src_bucket, src_key)  # the target was checked before dispatch
     directive = request.headers.get("x-oss-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
@@ -49,11 +48,15 @@ def copy_object(backend: Backend, request: Request) -> Response:
             "x-oss-metadata-directive must be COPY or REPLACE.",
             ArgumentName="x-oss-metadata-directive", ArgumentValue=directive,
         )  # fmt: skip
-    replace = new_object(request, request.key) if directive == "REPLACE" else None
+    replace = new_object(request) if directive == "REPLACE" else None
+    check_copy_conditions(request, backend.store.head_object(src_bucket, src_key), not_modified=errors.NotModified)
     info = backend.store.copy_object(src_bucket, src_key, request.bucket, request.key, replace)
-    return xml_response(
+    response = xml_response(
         "CopyObjectResult", [("ETag", f'"{info.etag}"'), ("LastModified", iso_date(info.last_modified))]
     )
+    # The copy's CRC, as for any write; left unset, the CRC of this XML reply would be sent instead.
+    response.headers["x-oss-hash-crc64ecma"] = str(info.crc64)
+    return response
 
 
 def get_object(backend: Backend, request: Request) -> Response:
@@ -65,7 +68,8 @@ def get_object(backend: Backend, request: Request) -> Response:
         if param in request.query:
             headers[header] = request.query[param]
     path = backend.store.object_path(info)
-    span = _parse_range(request.headers.get("range", ""), info.size)
+    standard = request.headers.get("x-oss-range-behavior", "").lower() == "standard"
+    span = parse_range(request.headers.get("range", ""), info.size, standard=standard)
     if span is None:
         headers["Content-Length"] = str(info.size)
         return Response(200, headers, read_chunks(path))
@@ -150,18 +154,31 @@ def put_object_acl(backend: Backend, request: Request) -> Response:
     return Response(200)
 
 
-def _parse_range(value: str, size: int) -> tuple[int, int] | None:
-    """One ``bytes=a-b`` span; OSS ignores a range it cannot satisfy and sends the whole object."""
+def parse_range(value: str, size: int, *, standard: bool) -> tuple[int, int] | None:
+    """One ``bytes=a-b`` span, or None for the whole object.
+
+    By default OSS ignores a range it cannot satisfy, or that runs past the end, and sends the whole
+    object with 200. With ``x-oss-range-behavior: standard`` a range running past the end is cut at it
+    (206) and one starting past the end is 416 InvalidRange. A malformed value is ignored either way.
+    """
     match = re.fullmatch(r"bytes=(\d*)-(\d*)", value.strip())
-    if not match or size == 0 or match.groups() == ("", ""):
+    if not match or match.groups() == ("", ""):
         return None
     first, last = match.groups()
     if first == "":
-        start, end = max(0, size - int(last)), size - 1
+        start, end = size - int(last), size - 1
+        if start < 0 and standard:  # a suffix longer than the object is the whole object (RFC 7233)
+            start = 0
     else:
         start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
-    if start > end or start >= size:
+        end = int(last) if last else size - 1
+        if last and end < start:
+            return None
+        if standard:
+            end = min(end, size - 1)
+    if standard and start >= size:
+        raise errors.InvalidRange(RangeRequested=value, ActualObjectSize=str(size))
+    if start < 0 or end >= size or start > end:
         return None
     return start, end
 

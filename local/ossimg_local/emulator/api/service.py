@@ -8,7 +8,8 @@ from .common import owner
 
 
 def list_buckets(backend: Backend, request: Request) -> Response:
-    """GET / - buckets with the endpoints OSS reports for their region."""
+    """GET / - the buckets. OSS reports each one's region endpoints (``oss-<region>.aliyuncs.com``);
+    the emulator reports the address it was reached at, so clients that follow them stay here."""
     prefix = request.query.get("prefix", "")
     marker = request.query.get("marker", "")
     max_keys = int_param(request, "max-keys", 100, 1, 1000)
@@ -22,8 +23,8 @@ def list_buckets(backend: Backend, request: Request) -> Response:
         ("Buckets", [
             ("Bucket", [
                 ("CreationDate", iso_date(b.created)),
-                ("ExtranetEndpoint", f"oss-{b.region}.aliyuncs.com"),
-                ("IntranetEndpoint", f"oss-{b.region}-internal.aliyuncs.com"),
+                ("ExtranetEndpoint", request.host),
+                ("IntranetEndpoint", request.host),
                 ("Location", f"oss-{b.region}"),
                 ("Name", b.name),
                 ("Region", b.region),

@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up clean
+.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up failures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ fonts: ## install the watermark fonts OSS names (Debian packages; needs root or 
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(FONT_PACKAGES) >/dev/null; \
 	else echo "fonts: no apt-get here; install $(FONT_PACKAGES) (text watermarks fall back to Pillow's font)"; fi
 
-demo: $(STAMP) fonts ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
+demo: $(STAMP) fonts ## build on_upload, run it as FC does on events/ against the embedded emulator; outputs in out/demo
 	$(BIN)/ossimg demo --out $(OUT)
 
 test: lint fonts ## lint, then run the whole test suite
@@ -77,8 +77,11 @@ build: $(STAMP) ## package functions/ as FC runs them into build/ (code, ossimg,
 deploy: build ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
 	$(BIN)/ossimg deploy --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --role $(ROLE) --invocation-role $(INVOCATION_ROLE)
 
-up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), on_upload invoked on every matching upload
-	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data}
+up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), built on_upload run by INSTANCES (4) on every matching upload
+	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4}
+
+failures: $(STAMP) ## list the events that exhausted FC's retries under make up (ossimg failures redrive sends them back)
+	$(BIN)/ossimg failures list --dir $${DATA:-.emulator-data}/failures
 
 clean: ## remove .venv and outputs
 	rm -rf $(VENV) out

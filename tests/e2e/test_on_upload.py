@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -121,13 +122,17 @@ class TestFailures:
         assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
 
     def test_unreachable_oss_is_transient_and_retried_by_fc(self, cloud, load_event):
-        runner = cloud.runner(OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # nothing listens on the discard port
+        spec = replace(cloud.spec, async_retries=2)
+        runner = cloud.runner(spec=spec, OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # nothing listens on port 9
         event = cloud.upload(load_event("oss-put.json"))
-        attempts = runner.invoke_async(event, max_retries=2)
+        attempts = runner.invoke_async(event)
         assert [a.ok for a in attempts] == [False, False, False]
         assert attempts[-1].error_type == "TransientFailure"
         assert log_lines(attempts[-1])[-1]["outcome"] == "retry"
-        assert runner.failures == [(event, attempts[-1])]  # the on-failure destination gets it
+        (message,) = runner.failures  # the on-failure destination (template.yml's queue) gets it
+        assert message["requestPayload"] == event.decode()
+        assert message["requestContext"]["approximateInvokeCount"] == 3
+        assert json.loads(message["responsePayload"])["errorType"] == "TransientFailure"
 
 
 class TestMalformedEvents:

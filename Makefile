@@ -39,7 +39,7 @@ test: lint fonts ## lint, then run the whole test suite
 
 # The real bucket test-cloud runs against; OSSIMG_TEST_SECURITY_TOKEN is optional (STS keys).
 CLOUD_VARIABLES := OSSIMG_TEST_ENDPOINT OSSIMG_TEST_REGION OSSIMG_TEST_BUCKET OSSIMG_TEST_ACCESS_KEY_ID OSSIMG_TEST_ACCESS_KEY_SECRET
-CLOUD_TESTS ?= tests/emulator tests/e2e/test_on_upload.py tests/e2e/test_production.py
+CLOUD_TESTS ?= tests/emulator tests/e2e/test_saveas_lineage.py
 
 test-cloud: $(STAMP) ## run the SDK tests and the saveas/lineage e2e tests against the real OSS that OSSIMG_TEST_* name
 	@missing=""; for v in $(CLOUD_VARIABLES); do eval "[ -n \"\$${$$v}\" ]" || missing="$$missing $$v"; done; \

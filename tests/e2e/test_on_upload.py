@@ -6,6 +6,9 @@ import json
 from dataclasses import replace
 
 import pytest
+import requests
+
+from ossimg_local.samples import sample_image
 
 from .conftest import log_lines
 
@@ -112,6 +115,20 @@ class TestFailures:
         assert skipped["msg"] == "record skipped"
         assert skipped["reason"].startswith("the object's first bytes are not an image OSS IMG reads")
         assert cloud.backend.faults.counts("process") == {}
+
+    def test_a_browser_upload_without_content_type_is_processed(self, cloud, load_event):
+        # A PUT to a presigned URL sends no Content-Type; OSS (and the emulator) then store
+        # application/octet-stream, and the event says so.
+        key = "uploads/photos/cat.jpg"
+        url = cloud.bucket("ossimg-uploads").sign_url("PUT", key, 60)
+        assert requests.put(url, data=sample_image(key), timeout=10).status_code == 200
+        stored = cloud.bucket("ossimg-uploads").head_object(key)
+        assert stored.content_type == "application/octet-stream"
+        event = load_event("oss-put.json")
+        obj = event["events"][0]["oss"]["object"]
+        obj.update(eTag=stored.etag, size=stored.content_length, objectMeta={"mimeType": stored.content_type})
+        invocation = cloud.runner().invoke(json.dumps(event).encode())
+        assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
 
     @pytest.mark.parametrize("declared", ["application/octet-stream", "binary/octet-stream", ""])
     def test_an_image_stored_without_a_content_type_is_processed(self, cloud, load_event, declared):

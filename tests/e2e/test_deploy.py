@@ -58,6 +58,7 @@ def test_the_build_is_the_code_folder_fc_runs(build):
     assert (folder / "index.py").is_file()
     assert (folder / "ossimg" / "on_upload.py").is_file()
     assert not list(folder.rglob("__pycache__"))
+    assert not (folder / "__init__.py").exists()  # the linters' marker stays in the repository
     compiled = json.loads((folder / "rules.compiled.json").read_text())
     assert compiled["version"] == load_file(folder / "rules.yaml").version  # the compiled form is the one used
 

@@ -43,7 +43,8 @@ def build_function(
     target = out / spec.name
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(root / "functions" / spec.name, target, ignore=shutil.ignore_patterns("__pycache__"))
+    source = root / "functions" / spec.name
+    shutil.copytree(source, target, ignore=lambda folder, names: _not_deployed(source, Path(folder), names))
     shutil.copytree(root / "shared" / "ossimg", target / "ossimg", ignore=shutil.ignore_patterns("__pycache__"))
     name = spec.environment.get("OSSIMG_RULES", "rules.yaml")
     if not name.startswith("oss://"):
@@ -57,6 +58,12 @@ def build_function(
         shutil.copytree(layer, target, dirs_exist_ok=True, copy_function=_link_or_copy)
     BuildInfo.for_interpreter(interpreter, RUNTIME_REQUIREMENTS, deps=deps).write(target)
     return target
+
+
+def _not_deployed(source: Path, folder: Path, names: list[str]) -> list[str]:
+    """Bytecode caches, and the handler folder's own ``__init__.py``: it is there so the linters can
+    check what handlers import; FC loads ``index.py`` by path from the code folder's root."""
+    return [n for n in names if n == "__pycache__" or (folder == source and n == "__init__.py")]
 
 
 def runtime_python(runtime: str) -> Interpreter:

@@ -11,7 +11,7 @@ from .errors import ConfigError, OssImgError
 from .logs import JsonLog
 from .on_upload import DEFAULT_TIMEOUT, run
 from .oss import OssClient
-from .retry import Deadline
+from .retry import Backoff, Deadline
 from .rules.compiled import CompiledRules
 from .settings import Settings
 
@@ -102,5 +102,6 @@ def handle(event: bytes | str, context: FcContext, stream: TextIO | None = None)
         # Without rules nothing can be decided: fail, so FC retries once the rules are fixed.
         log.error("rules unavailable", source=inst.settings.rules, error_code=exc.code, error_message=exc.message)
         raise
-    summary = run(event, rules, inst.client, log, deadline=deadline)
+    s = inst.settings
+    summary = run(event, rules, inst.client, log, deadline=deadline, backoff=Backoff(s.retry_attempts, s.retry_base))
     return json.dumps(summary.as_fields())

@@ -34,8 +34,8 @@ fonts: ## install the watermark fonts OSS names (Debian packages; needs root or 
 demo: $(STAMP) fonts ## build on_upload, run it as FC does on events/ against the embedded emulator; outputs in out/demo
 	$(BIN)/ossimg demo --out $(OUT)
 
-test: lint fonts ## lint, then run the whole test suite
-	$(BIN)/python -m pytest
+test: lint fonts ## lint, then run the whole test suite (one worker per core, slowest ten printed)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=10
 
 # The real bucket test-cloud runs against; OSSIMG_TEST_SECURITY_TOKEN is optional (STS keys).
 CLOUD_VARIABLES := OSSIMG_TEST_ENDPOINT OSSIMG_TEST_REGION OSSIMG_TEST_BUCKET OSSIMG_TEST_ACCESS_KEY_ID OSSIMG_TEST_ACCESS_KEY_SECRET

@@ -13,6 +13,7 @@ links where the cache and the build share a file system).
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -28,7 +29,14 @@ from ..fc.build_info import BuildInfo
 from ..fc.interpreter import Interpreter, find_interpreter
 from ..fc.template import FunctionSpec
 
-RUNTIME_REQUIREMENTS = ("oss2>=2.19,<3", "pydantic>=2.7,<3", "ruamel.yaml>=0.18,<0.20", "ruamel.yaml.clib>=0.2.8")
+
+def runtime_requirements() -> tuple[str, ...]:
+    """What the deployed function needs: ``project.dependencies`` of pyproject.toml, the one place
+    they are written, read back from the installed distribution's metadata (no extras)."""
+    requires = importlib.metadata.requires("ossimg") or []
+    return tuple(sorted(r for r in requires if "extra ==" not in r.partition(";")[2]))
+
+
 LAYER_FORMAT = 2  # bump when what a cached layer holds changes (2: bytecode compiled in)
 
 
@@ -54,9 +62,9 @@ def build_function(
         cache_file.write_text(json.dumps(to_doc(compiled, (target / name).read_bytes())), encoding="utf-8")
     interpreter = runtime_python(spec.runtime)
     if deps:
-        layer = dependency_layer(interpreter, RUNTIME_REQUIREMENTS, cache or default_cache())
+        layer = dependency_layer(interpreter, runtime_requirements(), cache or default_cache())
         shutil.copytree(layer, target, dirs_exist_ok=True, copy_function=_link_or_copy)
-    BuildInfo.for_interpreter(interpreter, RUNTIME_REQUIREMENTS, deps=deps).write(target)
+    BuildInfo.for_interpreter(interpreter, runtime_requirements(), deps=deps).write(target)
     return target
 
 

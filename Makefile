@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up clean
+.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up failures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -31,15 +31,15 @@ fonts: ## install the watermark fonts OSS names (Debian packages; needs root or 
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $(FONT_PACKAGES) >/dev/null; \
 	else echo "fonts: no apt-get here; install $(FONT_PACKAGES) (text watermarks fall back to Pillow's font)"; fi
 
-demo: $(STAMP) fonts ## run on-upload processing for events/ against the embedded emulator; outputs in out/demo
+demo: $(STAMP) fonts ## build on_upload, run it as FC does on events/ against the embedded emulator; outputs in out/demo
 	$(BIN)/ossimg demo --out $(OUT)
 
-test: lint fonts ## lint, then run the whole test suite
-	$(BIN)/python -m pytest
+test: lint fonts ## lint, then run the whole test suite (one worker per core, slowest ten printed)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=10
 
 # The real bucket test-cloud runs against; OSSIMG_TEST_SECURITY_TOKEN is optional (STS keys).
 CLOUD_VARIABLES := OSSIMG_TEST_ENDPOINT OSSIMG_TEST_REGION OSSIMG_TEST_BUCKET OSSIMG_TEST_ACCESS_KEY_ID OSSIMG_TEST_ACCESS_KEY_SECRET
-CLOUD_TESTS ?= tests/emulator tests/e2e/test_on_upload.py tests/e2e/test_production.py
+CLOUD_TESTS ?= tests/emulator tests/e2e/test_saveas_lineage.py
 
 test-cloud: $(STAMP) ## run the SDK tests and the saveas/lineage e2e tests against the real OSS that OSSIMG_TEST_* name
 	@missing=""; for v in $(CLOUD_VARIABLES); do eval "[ -n \"\$${$$v}\" ]" || missing="$$missing $$v"; done; \
@@ -77,8 +77,11 @@ build: $(STAMP) ## package functions/ as FC runs them into build/ (code, ossimg,
 deploy: build ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
 	$(BIN)/ossimg deploy --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --role $(ROLE) --invocation-role $(INVOCATION_ROLE)
 
-up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), on_upload invoked on every matching upload
-	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data}
+up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), built on_upload run by INSTANCES (4) on every matching upload
+	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4}
+
+failures: $(STAMP) ## list the events that exhausted FC's retries under make up (ossimg failures redrive sends them back)
+	$(BIN)/ossimg failures list --dir $${DATA:-.emulator-data}/failures
 
 clean: ## remove .venv and outputs
 	rm -rf $(VENV) out

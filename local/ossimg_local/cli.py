@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where produced variants are kept")
     demo.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root")
     demo.add_argument("--event", type=Path, action="append", help="an event file (default: all of events/)")
+    demo.add_argument("--build", type=Path, default=Path("build"), help="where on_upload is built first")
 
     up = commands.add_parser("up", help="the local cloud: the emulator, with functions invoked on every upload")
     up.add_argument("--host", default="127.0.0.1")
@@ -41,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--data", type=Path, default=Path(".emulator-data"))
     up.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root (template.yml, functions/)")
     up.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+    up.add_argument("--build", type=Path, default=Path("build"), help="where the functions are built first")
+    up.add_argument("--instances", type=int, default=4, help="instances per function serving events at once")
+
+    failed = commands.add_parser("failures", help="the events FC's on-failure destination kept (ossimg up)")
+    failed.add_argument("action", choices=["list", "redrive"], help="list them, or send them back to their function")
+    failed.add_argument("ids", nargs="*", help="redrive only these (default: all)")
+    failed.add_argument("--dir", type=Path, default=Path(".emulator-data/failures"))
+    failed.add_argument("--json", action="store_true", help="list: the messages as FC sends them, one per line")
 
     build = commands.add_parser("build", help="package each function of template.yml as FC runs it")
     build.add_argument("--root", type=Path, default=Path.cwd())
@@ -78,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "emulator": lambda a: _emulator(a, parser), "demo": _demo, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
+        "failures": _failures,
     }  # fmt: skip
     return handlers[args.command](args)
 
@@ -121,7 +131,8 @@ def _coverage(_: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from .up import serve
 
-    serve(args.root.resolve(), args.data, args.host, args.port, args.rules)
+    serve(args.root.resolve(), args.data, args.host, args.port, args.rules, build=args.build,
+          instances=args.instances)  # fmt: skip
     return 0
 
 
@@ -130,19 +141,43 @@ def _demo(args: argparse.Namespace) -> int:
 
     root = args.root.resolve()
     reset_out(args.out)
-    return run_demo(root, args.out, [p.resolve() for p in args.event] if args.event else default_events(root))
+    events = [p.resolve() for p in args.event] if args.event else default_events(root)
+    return run_demo(root, args.out, events, build=args.build)
+
+
+def _failures(args: argparse.Namespace) -> int:
+    import json
+
+    from .fc.destination import list_failures, redrive
+
+    if args.action == "list":
+        for failure in list_failures(args.dir):
+            print(json.dumps(failure.message, ensure_ascii=False) if args.json else failure.summary())
+        return 0
+    try:
+        sent = redrive(args.dir, args.ids)
+    except KeyError as exc:
+        print(f"failures: {exc.args[0]}", file=sys.stderr)
+        return 1
+    print(f"{len(sent)} event(s) queued for redelivery in {args.dir / 'redrive'}: `ossimg up` invokes each "
+          "function with its event again (now if it is running, else when it starts).")  # fmt: skip
+    return 0
 
 
 def _ship(args: argparse.Namespace) -> int:
     import os
 
-    from .deploy.package import build_function, size_mb
+    from .deploy.package import BuildError, build_function, size_mb
     from .fc.template import load_template
 
     specs = load_template(args.root / "template.yml")
     if args.command == "build":
         for spec in specs:
-            folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+            try:
+                folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+            except BuildError as exc:
+                print(f"build: {spec.name}: {exc}", file=sys.stderr)
+                return 1
             print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
         return 0
     import fc2

@@ -20,6 +20,7 @@ from typing import Any
 import oss2
 from PIL import Image, ImageDraw
 
+from .deploy.package import build_function
 from .emulator.backend import Backend
 from .emulator.engine.codecs import OSS_FORMAT
 from .emulator.server import EmulatorServer
@@ -47,10 +48,13 @@ class Produced:
     size: int
 
 
-def run_demo(root: Path, out: Path, events: list[Path], *, region: str = "cn-hangzhou") -> int:
-    """Run the demo; returns the process exit code (0 when every event behaved as expected)."""
+def run_demo(root: Path, out: Path, events: list[Path], *, build: Path, region: str = "cn-hangzhou") -> int:
+    """Build on_upload into ``build``, then run the demo; returns the process exit code (0 when every
+    event behaved as expected)."""
     spec = next(s for s in load_template(root / "template.yml") if s.name == "on_upload")
     rules_file = root / "rules" / "example.yaml"
+    print(f"Building {spec.name} into {build} …", flush=True)
+    code_dir = build_function(root, spec, rules_file, build)
     with tempfile.TemporaryDirectory(prefix="ossimg-demo-") as data:
         backend = Backend.open(Path(data), AK, SK, region=region, durable=False)
         with EmulatorServer(backend) as server:
@@ -59,16 +63,16 @@ def run_demo(root: Path, out: Path, events: list[Path], *, region: str = "cn-han
             for name in needed_buckets([spec], rules_file):
                 oss2.Bucket(auth, server.endpoint, name).create_bucket()
             _prepare_assets(oss2.Bucket(auth, server.endpoint, SOURCE_BUCKET))
-            runner = emulator_runner(backend, server.endpoint, root, spec, rules_file)
             problems = 0
             produced: list[Produced] = []
-            for path in events:
-                print(f"\n== {path.relative_to(root) if path.is_relative_to(root) else path}")
-                raw = path.read_bytes()
-                event = _upload_sources(raw, auth, server.endpoint)
-                result = runner.invoke(event)
-                problems += _check(path, result)
-                produced += _read_back(result, auth, server.endpoint, out)
+            with emulator_runner(backend, server.endpoint, code_dir, spec, rules_file) as runner:
+                for path in events:
+                    print(f"\n== {path.relative_to(root) if path.is_relative_to(root) else path}", flush=True)
+                    raw = path.read_bytes()
+                    event = _upload_sources(raw, auth, server.endpoint)
+                    result = runner.invoke(event)
+                    problems += _check(path, result)
+                    produced += _read_back(result, auth, server.endpoint, out)
     _print_table(produced, out)
     print(f"\n{len(events)} event file(s), {len(produced)} variant(s) produced, {problems} unexpected outcome(s).")
     return 1 if problems else 0
@@ -126,7 +130,7 @@ def _upload_sources(raw: bytes, auth: oss2.Auth, endpoint: str) -> bytes:
 
 def _log_lines(result: Invocation) -> list[dict[str, Any]]:
     lines = []
-    for text in result.logs.splitlines():
+    for text in result.printed():
         try:
             lines.append(json.loads(text))
         except ValueError:
@@ -143,7 +147,7 @@ def _check(path: Path, result: Invocation) -> int:
         print(f"-> rejected as expected: {invalid[0]['error_message']}" if ok else "-> NOT rejected as expected")
         return 0 if ok else 1
     if not result.ok:
-        print(f"-> invocation failed: {result.error}")
+        print(f"-> invocation failed: {result.error}", flush=True)
     return int(not result.ok) + len(failed) + len(invalid)
 
 

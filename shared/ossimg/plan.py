@@ -21,7 +21,6 @@ class VariantPlan(NamedTuple):
     target_bucket: str
     target_key: str
     chain: str
-    source_etag: str = ""
     content_type: str = ""  # the saved object's type; "" when only OSS knows (bucket styles)
 
     @property
@@ -66,7 +65,6 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
         target_bucket=variant.bucket or event.bucket,
         target_key=target_key,
         chain=variant.chain,
-        source_etag=event.etag or "",
         content_type=_content_type(variant.chain, fmt),
     )
 

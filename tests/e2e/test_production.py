@@ -57,7 +57,10 @@ class TestPreflight:
 
     def test_the_suffix_decides_only_when_the_bytes_cannot_be_read(self, cloud, load_event):
         cloud.backend.faults.reset([FaultRule.parse("get:1:error:403:AccessDenied")])
-        (skipped, _) = log_lines(cloud.runner().invoke(one(cloud, load_event, key="uploads/notes.txt", data=b"x")))
+        (unread, skipped, _) = log_lines(
+            cloud.runner().invoke(one(cloud, load_event, key="uploads/notes.txt", data=b"x"))
+        )
+        assert (unread["level"], unread["error_code"]) == ("WARNING", "AccessDenied")
         assert "suffix .txt is not an image format OSS IMG reads, and its bytes could not be read" in skipped["reason"]
         assert cloud.backend.faults.counts("process") == {}
 
@@ -128,8 +131,14 @@ def test_the_initializer_runs_once_and_warms_the_instance(cloud, load_event):
     second = runner.invoke(one(cloud, load_event, key="uploads/photos/dog.jpg"))
     assert first.ok
     assert second.ok
-    # The initializer loads the rules before the first event (its line is in the first capture), once.
-    assert first.logs.splitlines()[0].count('"msg": "rules loaded"') == 1
+    assert first.instance_id == second.instance_id
+    # The initializer loads the rules before the first event, in FC's Initialize block, once.
+    lines = first.logs.splitlines()
+    assert lines[0].startswith("FC Initialize Start RequestId: ")
+    assert json.loads(lines[1])["msg"] == "rules loaded"
+    assert lines[2].startswith("FC Initialize End RequestId: ")
+    assert lines[3] == f"FC Invoke Start RequestId: {first.request_id}"
+    assert "Initialize" not in second.logs
     assert '"rules loaded"' not in second.logs
 
 

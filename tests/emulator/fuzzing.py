@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import random
 import uuid
 from collections.abc import Callable
@@ -67,6 +68,13 @@ DATES = ("Tue, 20 Dec 2022 08:48:18 GMT", "Tue, 20 Dec 2022 08:48:18", "yesterda
 HEADER_VALUES = ("", "a", "0", "-1", "*", '"etag"', "text/plain", "\xe9t\xe9", "A" * 3000, "true", "false",
                  "private", "public-read", "public-read-write", "default", "bogus", "COPY", "REPLACE", "Archive",
                  "Standard", "yes", "standard", "AES256")  # fmt: skip
+
+
+@functools.lru_cache(maxsize=512)
+def as_delivered(value: str) -> str:
+    """What waitress hands an app for a header value: latin-1 text without CR, LF or other controls,
+    and without the white space around it, which HTTP does not count as part of the value."""
+    return "".join(c for c in value if c == "\t" or 0x20 <= ord(c) <= 0x7E or 0x80 <= ord(c) <= 0xFF).strip(" \t")
 
 
 @dataclass
@@ -190,9 +198,7 @@ class Fuzzer:
             )
         else:
             value = r.choice(HEADER_VALUES)
-        # What waitress hands an app: latin-1 text without CR, LF or other controls, and without the
-        # white space around it, which HTTP does not count as part of the value.
-        return "".join(c for c in value if c == "\t" or 0x20 <= ord(c) <= 0x7E or 0x80 <= ord(c) <= 0xFF).strip(" \t")
+        return as_delivered(value)
 
     def body(self, world: World) -> bytes:
         r = self.rng

@@ -2,8 +2,8 @@
 headers, bodies and signatures (see fuzzing.py). Most requests go straight into the WSGI app, which is
 fast; a slice travels over real HTTP, with some that are not even HTTP. Whatever comes in, the answer
 is one OSS could give (never a 500), every header can be sent, every error is OSS's error document,
-and the server logs no internal error. ``OSSIMG_FUZZ_SEED`` and ``OSSIMG_FUZZ_REQUESTS`` replay or
-extend a run; a failure names the seed and the request's index."""
+the server logs no internal error, and no refused write leaves a file behind. ``OSSIMG_FUZZ_SEED``
+and ``OSSIMG_FUZZ_REQUESTS`` replay or extend a run; a failure names the seed and the request's index."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from ossimg_local.emulator.model import NewObject
 from ossimg_local.emulator.server import EmulatorApp, EmulatorServer
 
 from ..conftest import AK, REGION, SK
+from .disk_audit import CLEAN, leftovers
 from .fuzzing import BUCKETS, IMAGE, Fuzzer, World
 from .raw_http import Raw, call_app, send
 
@@ -142,6 +143,7 @@ def test_in_process(fuzz_backend, world, errors_logged):
             f"#{index} {describe(raw)}: {p}" for p in problems(raw, answer.status, answer.headers, answer.body)
         ]
     assert (failures[:20], errors_logged()[:20]) == ([], []), f"seed {SEED}"
+    assert leftovers(fuzz_backend.store.root) == CLEAN  # refused writes, copies and parts left nothing behind
     assert sum(statuses.values()) == IN_PROCESS >= 5000 or "OSSIMG_FUZZ_REQUESTS" in os.environ
     assert statuses[200] > IN_PROCESS // 10  # the stream reaches past refusals into real work
     print(f"\nfuzz seed {SEED}: {IN_PROCESS} requests in process, statuses {dict(sorted(statuses.items()))}")

@@ -26,6 +26,7 @@ from ossimg_local.emulator.model import NewObject
 from ossimg_local.emulator.server import EmulatorApp, EmulatorServer
 
 from ..conftest import AK, REGION, SK, make_image
+from .disk_audit import CLEAN, leftovers
 from .raw_http import Raw, send, sign_v1, start_app
 
 pytestmark = pytest.mark.emulator_only("races against the emulator's own store, and a look at its data directory")
@@ -69,16 +70,7 @@ def _no_internal_errors(caplog: pytest.LogCaptureFixture, rig: Rig) -> Iterator[
         yield
     failures = [r.getMessage() for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
     assert failures == []
-    assert leftovers(rig.root) == {"unreferenced blobs": set(), "missing blobs": set(), "tmp": set()}
-
-
-def leftovers(root: Path) -> dict[str, set[str]]:
-    """What the data directory holds that nothing refers to (read from the files themselves)."""
-    blobs = {p.name for p in (root / "blobs").glob("*/*")}
-    docs = [*root.glob("buckets/*/objects/*.json"), *root.glob("buckets/*/uploads/*/part-*.json")]
-    referenced = {json.loads(p.read_text(encoding="utf-8"))["blob"] for p in docs}
-    return {"unreferenced blobs": blobs - referenced, "missing blobs": referenced - blobs,
-            "tmp": {p.name for p in (root / "tmp").iterdir()}}  # fmt: skip
+    assert leftovers(rig.root) == CLEAN
 
 
 def run_all(tasks: list[Callable[[], None]]) -> None:
@@ -149,6 +141,18 @@ class TestOneKey:
         ])  # fmt: skip
         assert set(seen) <= {"version", "NoSuchKey"}
         assert len(seen) == 5 * self.ROUNDS
+
+    def test_of_eight_writes_that_forbid_overwriting_one_succeeds(self, rig):
+        # What the function's claims rely on; the seven others' bytes, already written, are deleted.
+        bucket = rig.bucket()
+        answers: list[requests.Response] = []
+        headers = {"x-oss-forbid-overwrite": "true"}
+
+        def put(i: int) -> Callable[[], None]:
+            return lambda: answers.append(rig.call(Raw("PUT", bucket, "claim", headers=dict(headers), body=b"%d" % i)))
+
+        run_all([put(i) for i in range(8)])
+        assert sorted((a.status_code, code(a)) for a in answers) == [(200, None)] + [(409, "FileAlreadyExists")] * 7
 
     def whole(self, answer: requests.Response) -> str:
         assert answer.status_code == 200, answer.content

@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -42,8 +43,8 @@ class Multipart:
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     def _lock(self, upload_id: str) -> threading.Lock:
-        """The lock of ``upload_id`` (a valid id: 32 hex digits)."""
-        return self._locks[int(upload_id[:8], 16) % LOCK_STRIPES]
+        """The lock of ``upload_id`` (any text: an id never issued gets one too, and then NoSuchUpload)."""
+        return self._locks[zlib.crc32(upload_id.encode("utf-8", "replace")) % LOCK_STRIPES]
 
     def _folder(self, bucket: str, upload_id: str) -> Path:
         return self.store.bucket_dir(bucket) / "uploads" / upload_id
@@ -81,7 +82,7 @@ class Multipart:
                 f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.",
                 ArgumentName="partNumber", ArgumentValue=str(number),
             )  # fmt: skip
-        self._upload(bucket, key, upload_id)
+        self._upload(bucket, key, upload_id)  # refused before the bytes are read, and again once they are in
         blob, digest = self.store.disk.write_blob(body)
         part = PartInfo(number, blob, digest.size, digest.etag, digest.crc, digest.md5_bytes.hex(), time.time())
         doc = self._folder(bucket, upload_id) / f"part-{number:05d}.json"
@@ -99,7 +100,6 @@ class Multipart:
 
     def list_parts(self, bucket: str, key: str, upload_id: str) -> list[PartInfo]:
         """ListParts, in part-number order."""
-        self._upload(bucket, key, upload_id)
         with self._lock(upload_id):
             self._upload(bucket, key, upload_id)
             return self._parts(bucket, upload_id)
@@ -108,7 +108,6 @@ class Multipart:
         self, bucket: str, key: str, upload_id: str, chosen: list[tuple[int, str]] | None
     ) -> ObjectInfo:
         """CompleteMultipartUpload with ``(number, etag)`` pairs, or every part when ``chosen`` is None."""
-        self._upload(bucket, key, upload_id)
         with self._lock(upload_id):
             upload = self._upload(bucket, key, upload_id)
             parts = {p.number: p for p in self._parts(bucket, upload_id)}
@@ -128,7 +127,6 @@ class Multipart:
 
     def abort_multipart_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """AbortMultipartUpload: the parts are gone."""
-        self._upload(bucket, key, upload_id)
         with self._lock(upload_id):
             self._upload(bucket, key, upload_id)
             self._discard(bucket, upload_id, self._parts(bucket, upload_id))

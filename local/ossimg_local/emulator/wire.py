@@ -242,6 +242,22 @@ def parse_http_date(value: str) -> float | None:
         return None
 
 
+def plain_elements(text: str, tag: str, limit: int) -> list[str]:
+    """The texts of the first ``limit`` ``<tag>…</tag>`` elements of a document read as plain text
+    (for bodies that are not XML 1.0), found in one pass: a lazy regex would rescan the rest of the
+    document from every opening tag that never closes, which is quadratic and holds the GIL."""
+    opening, closing = f"<{tag}>", f"</{tag}>"
+    found: list[str] = []
+    at = text.find(opening)
+    while at >= 0 and len(found) < limit:
+        end = text.find(closing, at + len(opening))
+        if end < 0:
+            break
+        found.append(text[at + len(opening) : end])
+        at = text.find(opening, end + len(closing))
+    return found
+
+
 def url_encode_key(value: str, encoding_type: str) -> str:
     """Keys in listings: percent-encoded when the client asked for ``encoding-type=url``."""
     return quote(value, safe="/") if encoding_type == "url" else value

@@ -21,6 +21,7 @@ from ..wire import (
     header_safe,
     iso_date,
     parse_http_date,
+    plain_elements,
     url_encode_key,
     xml_response,
 )  # fmt: skip
@@ -170,8 +171,8 @@ def _parse_delete(body: bytes) -> tuple[bool, list[str]]:
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
     except ET.ParseError:
         text = body.decode("utf-8", "replace")
-        keys = [html.unescape(k) for k in _elements(text, "Key", MAX_DELETE_KEYS + 1)]
-        quiet = any(q.strip().lower() == "true" for q in _elements(text, "Quiet", 1))
+        keys = [html.unescape(k) for k in plain_elements(text, "Key", MAX_DELETE_KEYS + 1)]
+        quiet = any(q.strip().lower() == "true" for q in plain_elements(text, "Quiet", 1))
     if not keys:
         raise errors.MalformedXML()
     if len(keys) > MAX_DELETE_KEYS:
@@ -179,21 +180,6 @@ def _parse_delete(body: bytes) -> tuple[bool, list[str]]:
             f"A DeleteMultipleObjects request can delete at most {MAX_DELETE_KEYS} objects.", ec="0016-00000609"
         )
     return quiet, keys
-
-
-def _elements(text: str, tag: str, limit: int) -> list[str]:
-    """The texts of the first ``limit`` ``<tag>…</tag>`` elements, found in one pass: a lazy regex
-    rescans the rest of the document from every opening tag that never closes (quadratic)."""
-    opening, closing = f"<{tag}>", f"</{tag}>"
-    found: list[str] = []
-    at = text.find(opening)
-    while at >= 0 and len(found) < limit:
-        end = text.find(closing, at + len(opening))
-        if end < 0:
-            break
-        found.append(text[at + len(opening) : end])
-        at = text.find(opening, end + len(closing))
-    return found
 
 
 def get_object_acl(backend: Backend, request: Request) -> Response:

@@ -8,18 +8,15 @@ from ossimg.img.chain import parse
 from .. import errors
 from ..backend import Backend
 from ..model import StyleInfo
-from ..wire import Request, Response, XmlNode, iso_date, xml_response
+from ..wire import Request, Response, XmlNode, iso_date, plain_elements, xml_response
 
 
 def put_style(backend: Backend, request: Request) -> Response:
     """PUT /bucket/?style&styleName=N with ``<Style><Content>image/…</Content></Style>``."""
-    body = request.read_body().decode("utf-8", "replace")
-    # One find for each tag: a lazy regex would rescan the rest of the body from every unclosed <Content>.
-    start = body.find("<Content>")
-    end = body.find("</Content>", start) if start >= 0 else -1
-    if end < 0:
+    found = plain_elements(request.read_body().decode("utf-8", "replace"), "Content", 1)
+    if not found:
         raise errors.MalformedXML()
-    content = body[start + len("<Content>") : end].strip()
+    content = found[0].strip()
     try:
         parse(content)
     except OpError as exc:

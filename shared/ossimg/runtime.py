@@ -12,7 +12,7 @@ from .logs import JsonLog
 from .on_upload import DEFAULT_TIMEOUT, run
 from .oss import OssClient
 from .retry import Backoff, Deadline
-from .rules.compiled import CompiledRules
+from .rules.compiled import RuleIndex
 from .settings import Settings
 
 FUNCTION = "on_upload"
@@ -45,7 +45,7 @@ class Instance:
         self._client: OssClient | None = None
         self.source = RulesSource(settings.rules, settings.code_dir, self.client, ttl=settings.rules_ttl)
 
-    def rules(self, log: JsonLog) -> CompiledRules:
+    def rules(self, log: JsonLog) -> RuleIndex:
         """The current rules (loaded on first use; kept in OSS, revalidated by ETag)."""
         return self.source.get(log)
 

@@ -200,3 +200,20 @@ class TestSlowXml:
         answer = call_app(EmulatorApp(backend), raw, Unreadable())
         assert answer.status == 400
         assert ET.fromstring(answer.body).findtext("Code") == "EntityTooLarge"
+
+
+def test_a_header_that_cannot_be_sent_becomes_an_internal_error_not_a_broken_response(
+    backend, name, monkeypatch, caplog
+):
+    # No call does this any more; should one ever put a CR in a header, the client gets OSS's 500
+    # and the log says which header, rather than a response split in two or a dropped connection.
+    from ossimg_local.emulator import routes
+    from ossimg_local.emulator.server import EmulatorApp
+    from ossimg_local.emulator.wire import Response
+
+    monkeypatch.setitem(routes.ROUTES, ("GET", "bucket", "location"), lambda *_: Response(200, {"X-Bad": "a\r\nb"}))
+    answer = call_app(EmulatorApp(backend), sign_v1(Raw("GET", name, "", [("location", "")]), AK, SK))
+    assert answer.status == 500
+    assert ET.fromstring(answer.body).findtext("Code") == "InternalError"
+    assert answer.header("X-Bad") is None
+    assert "unsendable header X-Bad" in caplog.text

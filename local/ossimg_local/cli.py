@@ -244,10 +244,15 @@ def _ship(args: argparse.Namespace) -> int:
                 raise usererrors.UsageError(f"{spec.name}: {exc}") from None
             print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
         return 0
+    import logging
+
     import fc2
 
     from .deploy.apply import Target, deploy
 
+    # aliyun-fc2 logs each refused request through the root logger before raising; the error is said once.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retries' warnings, before "cannot reach"
     key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if not key_id or not secret:
         raise usererrors.UsageError("set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")

@@ -21,7 +21,7 @@ from .gallery.page import write_site
 from .logview import human_size, records
 from .samples import sample_image
 from .sandbox import Sandbox
-from .usererrors import EXIT_PROBLEMS
+from .usererrors import EXIT_PROBLEMS, UsageError
 from .workspace import Workspace
 
 
@@ -98,7 +98,16 @@ def print_table(produced: list[Picture], out: Path) -> None:
 
 
 def reset_out(out: Path) -> None:
-    """Empty the output folder so it holds this run's files only."""
+    """Empty the output folder so it holds this run's files only. A folder that holds the current one,
+    the home folder or a repository is refused rather than emptied (``--out .`` is a slip, not a wish)."""
     if out.exists():
+        where = out.resolve()
+        if (
+            not where.is_dir()
+            or Path.cwd().is_relative_to(where)
+            or where == Path.home()
+            or any((where / name).exists() for name in (".git", "template.yml", "pyproject.toml"))
+        ):
+            raise UsageError(f"{out} is not an output folder ossimg may empty: choose another --out")
         shutil.rmtree(out)
     out.mkdir(parents=True)

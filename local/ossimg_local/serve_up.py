@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import json
+import signal
 import threading
 import time
 from pathlib import Path
@@ -59,6 +60,8 @@ class Up:
     def serve(self) -> None:
         """Build, start, print the summary, then follow the rules until Ctrl-C."""
         ws = self.ws
+        # A process manager's stop (SIGTERM) ends the run as Ctrl-C does: instances stopped, data kept.
+        signal.signal(signal.SIGTERM, _interrupt)
         print(f"Building {', '.join(s.name for s in ws.specs)} into {self.build} …", flush=True)
         builds = build_all(ws.root, ws.specs, self._snapshot, self.build)
         failures = self.data / "failures"
@@ -149,6 +152,10 @@ class Up:
                  f"  curl -T photo.jpg '{url}'", f"or drop photos on the gallery page: {endpoint}{MOUNT}",
                  ""]  # fmt: skip
         self.say("\n".join(text))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _objects(event: bytes) -> str:

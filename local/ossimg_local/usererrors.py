@@ -13,10 +13,13 @@ Exit codes (README, "Exit codes"):
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
 import sys
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from ossimg.errors import OssImgError, RuleFileError
 
@@ -76,10 +79,13 @@ def _remote(exc: BaseException) -> str | None:
     """Errors of the clients that talk to a cloud endpoint (requests, aliyun-fc2), without importing them."""
     kind = f"{type(exc).__module__}.{type(exc).__name__}"
     if kind.startswith("requests.exceptions.") and "Connection" in kind:
-        url = getattr(getattr(exc, "request", None), "url", None) or "the endpoint"
-        return f"cannot reach {url}: nothing answers there (check --endpoint / ENDPOINT=)"
+        url = urlsplit(getattr(getattr(exc, "request", None), "url", None) or "")
+        where = f"{url.scheme}://{url.netloc}" if url.netloc else "the endpoint"
+        return f"cannot reach {where}: nothing answers there (check --endpoint / ENDPOINT=)"
     if kind == "fc2.fc_exceptions.FcError":
-        code, message = getattr(exc, "err_code", ""), getattr(exc, "message", str(exc))
+        code, message = getattr(exc, "err_code", ""), str(getattr(exc, "message", exc))
+        with contextlib.suppress(ValueError, AttributeError):
+            message = json.loads(message).get("ErrorMessage", message)  # fc2 passes FC's JSON body on
         status = getattr(exc, "status_code", "")
         hint = " (check ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET)" if status in (401, 403) else ""
         return f"Function Compute refused the request: {status} {code}: {message}{hint}"

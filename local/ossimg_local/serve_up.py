@@ -154,7 +154,7 @@ class Up:
         self.say("\n".join(text))
 
 
-def _interrupt(signum: int, frame: object) -> None:
+def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 

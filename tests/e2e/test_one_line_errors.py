@@ -12,7 +12,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import fc2
 import pytest
 
 from ossimg_local.fc.api import FcApi
@@ -113,7 +112,7 @@ def test_missing_files_and_bad_values(args, command, says):
     assert done.returncode == 2
 
 
-def test_deploy_without_keys(tmp_path):
+def test_deploy_without_keys():
     env = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ""}
     done = ossimg("deploy", "--endpoint", "http://127.0.0.1:9", *DEPLOY, env=env)
     assert "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET" in one_line(done, "deploy")
@@ -161,7 +160,8 @@ def test_a_closed_pipe_ends_quietly():
     # `ossimg schema | head -1`: the reader stops after one line.
     with subprocess.Popen([sys.executable, "-m", "ossimg_local.cli", "schema"], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, cwd=ROOT) as proc:  # fmt: skip
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         proc.stdout.readline()
         proc.stdout.close()
         err = proc.stderr.read().decode()

@@ -52,7 +52,7 @@ def _tried(tmp_path_factory):
 
 @pytest.mark.slow
 def test_every_variant_is_made_and_kept(tried):
-    out, done = tried
+    out, _ = tried
     for (_, target), (size, fmt) in EXPECTED.items():
         with Image.open(out / target) as kept:
             assert (kept.size, kept.format) == (size, fmt), target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import re
 import signal
@@ -42,12 +43,10 @@ class RunningUp:
                     return found
             checked = len(self.lines)
             left = deadline - time.monotonic()
-            if left <= 0 or self.proc.poll() is not None and self._new.empty():
+            if left <= 0 or (self.proc.poll() is not None and self._new.empty()):
                 raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(self.lines))
-            try:
+            with contextlib.suppress(queue.Empty):
                 self._new.get(timeout=min(left, 1))
-            except queue.Empty:
-                pass
 
     @property
     def endpoint(self) -> str:

@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
 
     compiled = command("compile", "validate rules and write the compiled form the function loads fast")
     compiled.add_argument("rules", type=Path, help="the rule file")
-    compiled.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled.json beside the rules")
+    compiled.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
     return top
 
 

@@ -22,8 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ossimg.rules.compiled import to_doc
 from ossimg.rules.load import load_rules
+from ossimg.rules.stored import compiled_path, write_compiled
 
 from ..fc.build_info import BuildInfo
 from ..fc.interpreter import Interpreter, find_interpreter
@@ -58,8 +58,7 @@ def build_function(
     if not name.startswith("oss://"):
         shutil.copy(rules, target / name)
         compiled = load_rules(target / name)
-        cache_file = (target / name).with_name(Path(name).stem + ".compiled.json")
-        cache_file.write_text(json.dumps(to_doc(compiled, (target / name).read_bytes())), encoding="utf-8")
+        write_compiled(compiled, (target / name).read_bytes(), compiled_path(target / name))
     interpreter = runtime_python(spec.runtime)
     if deps:
         layer = dependency_layer(interpreter, runtime_requirements(), cache or default_cache())

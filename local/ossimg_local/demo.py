@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .assets import LOGO_KEY, STYLES, logo
 from .fc.runner import Invocation
 from .gallery.model import Picture, SourceView
 from .gallery.page import write_site
@@ -23,6 +24,9 @@ from .samples import sample_image
 from .sandbox import Sandbox
 from .usererrors import EXIT_PROBLEMS, UsageError
 from .workspace import Workspace
+
+# What the demo seeds besides uploads, for the tests that seed the same (they lived here before assets.py).
+__all__ = ["LOGO_KEY", "STYLES", "default_events", "logo", "print_table", "reset_out", "run_demo"]
 
 
 def run_demo(ws: Workspace, out: Path, events: list[Path], *, build: Path, log_format: str = "human") -> int:

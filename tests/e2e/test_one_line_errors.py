@@ -157,16 +157,16 @@ def test_deploy_with_keys_fc_refuses(built, tmp_path):
 
 
 def test_a_closed_pipe_ends_quietly():
-    # `ossimg schema | head -1`: the reader stops after one line.
-    with subprocess.Popen([sys.executable, "-m", "ossimg_local.cli", "schema"], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, cwd=ROOT) as proc:  # fmt: skip
-        assert proc.stdout is not None
-        assert proc.stderr is not None
-        proc.stdout.readline()
-        proc.stdout.close()
-        err = proc.stderr.read().decode()
-        assert proc.wait(timeout=60) == 141
-    assert err == ""
+    # `ossimg schema | head -1`, with the reader already gone (deterministic: no pipe buffer to fill first).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "ossimg_local.cli", "schema"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT, timeout=60, check=False)  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 141
+    assert done.stderr == ""
 
 
 def wait_for(proc: subprocess.Popen[str], text: str) -> list[str]:

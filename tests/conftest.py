@@ -59,7 +59,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         elif used:
             item.add_marker(pytest.mark.skip(reason=f"emulator only: uses the emulator's {used[0]}"))
         elif "target" not in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.skip(reason="not wired to real OSS yet: it runs on its own emulator"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="emulator only: it runs on an emulator of its own (faults, counters, role keys)"
+                )
+            )
 
 
 def cloud_target() -> Target:

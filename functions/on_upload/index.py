@@ -1,14 +1,14 @@
 """FC entry points for on-upload image processing (handler ``index.handler``, initializer
 ``index.initialize``). Everything else lives in the ``ossimg`` package."""
 
-from ossimg import on_upload
+from ossimg import runtime
 
 
-def initialize(context):
+def initialize(context: runtime.FcContext) -> None:
     """Load the rules and connect to OSS once per instance."""
-    on_upload.initialize(context)
+    runtime.initialize(context)
 
 
-def handler(event, context):
+def handler(event: bytes, context: runtime.FcContext) -> str:
     """Process one OSS upload event (bytes of JSON)."""
-    return on_upload.handle(event, context)
+    return runtime.handle(event, context)

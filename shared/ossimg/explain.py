@@ -1,18 +1,21 @@
 """``ossimg explain``: which rule matches an upload and why, and every variant's target and chain.
 
-Pure: the same planning the function does, with no network, rendered as data for humans or JSON.
+Pure: the function's own decision (:func:`ossimg.decide.decide`), with no network, rendered as data
+for humans or JSON. What it cannot show is what the object's bytes decide (the pre-flight) and what
+OSS answers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .decide import decide
 from .events import ObjectEvent, ParsedEvent
-from .plan import PlanError, plan_event
-from .rules.compiled import CompiledRules
+from .plan import PlanError
+from .rules.compiled import RuleIndex
 
 
-def explain_event(parsed: ParsedEvent, rules: CompiledRules) -> dict[str, Any]:
+def explain_event(parsed: ParsedEvent, rules: RuleIndex) -> dict[str, Any]:
     """The plan for every record of an event, and the records that could not be read."""
     return {
         "rules": rules.source,
@@ -22,28 +25,18 @@ def explain_event(parsed: ParsedEvent, rules: CompiledRules) -> dict[str, Any]:
     }
 
 
-def explain_record(record: ObjectEvent, rules: CompiledRules) -> dict[str, Any]:
-    """What the function would do with one record."""
-    out: dict[str, Any] = {"bucket": record.bucket, "key": record.key, "event_name": record.event_name}
-    out["candidates"] = [
-        {"rule": c.rule.prefix, "name": c.rule.name, "applied": c.applied, "reason": c.reason}
-        for c in rules.explain(record.key, record.bucket, record.content_type)
-    ]
-    skip = _skip_reason(record, rules)
-    out["skipped"] = skip
-    out["variants"] = [] if skip else [_variant(p) for p in plan_event(record, rules)[1]]
-    return out
-
-
-def _skip_reason(record: ObjectEvent, rules: CompiledRules) -> str | None:
-    if not record.is_complete_upload:
-        return f"{record.event_name} is not a completed upload"
-    output = rules.produced_by(record.bucket, record.key)
-    if output is not None:
-        return f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}"
-    if not rules.match(record.key, record.bucket, record.content_type):
-        return "no rule matches the key"
-    return None
+def explain_record(record: ObjectEvent, rules: RuleIndex) -> dict[str, Any]:
+    """What the function would do with one record (before it reads the object's bytes)."""
+    decision = decide(record, rules)
+    return {
+        "bucket": record.bucket, "key": record.key, "event_name": record.event_name,
+        "candidates": [
+            {"rule": c.rule.prefix, "name": c.rule.name, "applied": c.applied, "reason": c.reason}
+            for c in rules.explain(record.key, record.bucket, record.content_type)
+        ],
+        "skipped": decision.skip,
+        "variants": [] if decision.skip else [_variant(p) for p in decision.plans],
+    }  # fmt: skip
 
 
 def _variant(plan: Any) -> dict[str, Any]:

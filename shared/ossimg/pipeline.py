@@ -1,30 +1,43 @@
-"""Run variant plans through an OssClient, concurrently and bounded, each ending in its own result.
+"""Run decided records through an OssClient, concurrently and bounded, each ending in its own result.
 
-Per variant: skip it when its output already records this source version and variant (lineage),
-else claim it (so a duplicate delivery running at the same time waits instead of repeating it),
-run the IMG call, record the lineage and release the claim. Transient failures are retried with backoff inside
-the invocation's deadline; permanent ones are not.
+Two stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
+whether OSS IMG can read it at all. Variants: skip one whose output already records this source
+version and variant (lineage), else claim it (so a duplicate delivery running at the same time
+waits instead of repeating it), run the IMG call, record the lineage and release the claim.
+Transient failures are retried with backoff inside the invocation's deadline; permanent ones are
+not. Every record and every variant ends in its own typed result, in the order they came.
 """
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple, TypeVar
 
 from . import claims
+from .decide import Decision
 from .errors import OssCallError
+from .events import ObjectEvent
 from .lineage import LINEAGE, RULES, is_current, lineage
 from .oss import OssClient
 from .plan import PlanError, VariantPlan
+from .preflight import content_reason, suffix_reason
 from .retry import Backoff, Deadline
 
 T = TypeVar("T")
 R = TypeVar("R")
-OK, UP_TO_DATE = "ok", "up-to-date"
-FAILED_TRANSIENT, FAILED_PERMANENT = "failed-transient", "failed-permanent"
 DEFAULT_WORKERS = 8
+
+
+class Status(str, enum.Enum):
+    """How a variant ended; the value is what its log line says."""
+
+    OK = "ok"
+    UP_TO_DATE = "up-to-date"
+    FAILED_TRANSIENT = "failed-transient"
+    FAILED_PERMANENT = "failed-permanent"
 
 
 class VariantResult(NamedTuple):
@@ -32,21 +45,39 @@ class VariantResult(NamedTuple):
 
     rule: str
     variant: str
-    status: str
+    status: Status
     duration_ms: float
     plan: VariantPlan | None = None
     file_size: int | None = None
     error_code: str = ""
     error_message: str = ""
     request_id: str = ""
-    attempts: int = 0
+    attempts: int = 0  # of the IMG call: 1 when it succeeded at once, 0 when it was not needed
     lineage_error: str = ""
     claim_error: str = ""
 
     @property
     def transient(self) -> bool:
         """A failure that a later retry of the invocation may fix."""
-        return self.status == FAILED_TRANSIENT
+        return self.status is Status.FAILED_TRANSIENT
+
+
+class Preflight(NamedTuple):
+    """What reading the object's first bytes showed: why to skip it (or None), the ETag the read
+    saw, and the error when it could not be read at all."""
+
+    reason: str | None
+    etag: str = ""
+    unread: OssCallError | None = None
+
+
+class RecordOutcome(NamedTuple):
+    """How one record ended: skipped with a reason, or its variants' results."""
+
+    decision: Decision
+    skip: str | None
+    unread: OssCallError | None = None
+    variants: tuple[VariantResult, ...] = ()
 
 
 class Execution:
@@ -82,67 +113,94 @@ class Execution:
                 attempt += 1
 
 
-def run_plans(execution: Execution, plans: Sequence[VariantPlan | PlanError]) -> list[VariantResult]:
-    """Execute each plan; a failure of one never stops the others."""
-    return execution.map(lambda p: _run_one(execution, p), plans)
+def run_decisions(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOutcome]:
+    """Pre-flight every planned record, then make the variants of those that pass; a failure of one
+    never stops the others. One outcome per decision, in order."""
+    checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
+    work: list[tuple[int, VariantPlan | PlanError, str]] = []  # (record, plan, the source version it reads)
+    for index, (decision, check) in enumerate(zip(decisions, checks, strict=True)):
+        if check.reason is None:
+            # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
+            work += [(index, plan, decision.record.etag or check.etag) for plan in decision.plans]
+    results = ex.map(lambda item: _run_one(ex, item[1], item[2]), work)
+    made: list[list[VariantResult]] = [[] for _ in decisions]
+    for (index, _, _), result in zip(work, results, strict=True):
+        made[index].append(result)
+    return [
+        RecordOutcome(decision, check.reason, check.unread, tuple(variants))
+        for decision, check, variants in zip(decisions, checks, made, strict=True)
+    ]
 
 
-def _run_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
+def _preflight(ex: Execution, record: ObjectEvent) -> Preflight:
+    etag = [""]
+
+    def read(length: int) -> bytes:
+        head, etag[0] = ex.call(lambda: ex.client.get_head(record.bucket, record.key, length), [0])
+        return head
+
+    try:
+        return Preflight(content_reason(read), etag[0])
+    except OssCallError as exc:
+        if exc.code == "NoSuchKey":
+            return Preflight("the object no longer exists")
+        # Could not look: the key is all there is to go by, else OSS IMG decides.
+        return Preflight(suffix_reason(record.key), unread=exc)
+
+
+def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> VariantResult:
     if isinstance(plan, PlanError):
-        return VariantResult(plan.rule, plan.variant, FAILED_PERMANENT, 0.0, None, None, "InvalidKey", plan.message)
+        return VariantResult(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey",
+                             plan.message)  # fmt: skip
     started = time.perf_counter()
-    attempts = [0]
-    if not plan.source_etag:  # no version to record: neither lineage nor a claim can name it
-        return _make(ex, plan, "", started, attempts)
-    expected = lineage(plan.source_bucket, plan.source_key, plan.source_etag, plan.chain,
-                       f"{plan.target_bucket}/{plan.target_key}")  # fmt: skip
-    if _current(ex, plan, expected, attempts):
-        return VariantResult(plan.rule, plan.variant, UP_TO_DATE, _ms(started), plan, attempts=attempts[0])
+    if not etag:  # no version to record: neither lineage nor a claim can name it
+        return _make(ex, plan, "", started)
+    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
+    if _current(ex, plan, expected):
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
     claim = claims.claim_for(plan, expected)
     try:
-        outcome = claims.acquire(ex, plan, claim, attempts)
+        outcome = claims.acquire(ex, plan, claim, [0])
     except OssCallError as exc:
         # No claim (a role without access to the claims prefix, say): make the variant anyway;
         # only a duplicate delivery running at this very moment could then repeat it.
-        return _make(ex, plan, expected, started, attempts, claim_error=exc.code)
+        return _make(ex, plan, expected, started, claim_error=exc.code)
     if outcome is claims.Outcome.DONE:
-        return VariantResult(plan.rule, plan.variant, UP_TO_DATE, _ms(started), plan, attempts=attempts[0])
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
     if outcome is claims.Outcome.BUSY:
-        return VariantResult(plan.rule, plan.variant, FAILED_TRANSIENT, _ms(started), plan, None, "ClaimHeld",
-                             "another instance is making this variant right now; FC retries the event later",
-                             attempts=attempts[0])  # fmt: skip
+        busy = "another instance is making this variant right now; FC retries the event later"
+        return VariantResult(
+            plan.rule, plan.variant, Status.FAILED_TRANSIENT, _ms(started), plan, None, "ClaimHeld", busy
+        )
     try:
-        return _make(ex, plan, expected, started, attempts)
+        return _make(ex, plan, expected, started)
     finally:
         claims.release(ex, claim)
 
 
-def _make(
-    ex: Execution, plan: VariantPlan, expected: str, started: float, attempts: list[int], claim_error: str = ""
-) -> VariantResult:
+def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim_error: str = "") -> VariantResult:
     """The IMG call, then the lineage record when there is a source version to record."""
+    attempts = [0]
     try:
         result = ex.call(lambda: ex.client.process_object(plan.source_bucket, plan.source_key, plan.process), attempts)
     except OssCallError as exc:
-        status = FAILED_TRANSIENT if exc.transient else FAILED_PERMANENT
+        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
         return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
                              exc.request_id, attempts[0], claim_error=claim_error)  # fmt: skip
     lineage_error = ""
     if expected:
         meta = {LINEAGE: expected, RULES: ex.rules_version}
         try:
-            ex.call(
-                lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), attempts
-            )
+            ex.call(lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), [0])
         except OssCallError as exc:
             lineage_error = exc.code  # the output is there; a redelivery will just redo it
-    return VariantResult(plan.rule, plan.variant, OK, _ms(started), plan, result.file_size, attempts=attempts[0],
-                         lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
+    return VariantResult(plan.rule, plan.variant, Status.OK, _ms(started), plan, result.file_size,
+                         attempts=attempts[0], lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
 
 
-def _current(ex: Execution, plan: VariantPlan, expected: str, attempts: list[int]) -> bool:
+def _current(ex: Execution, plan: VariantPlan, expected: str) -> bool:
     try:
-        meta = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), attempts)
+        meta = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), [0])
     except OssCallError:
         return False  # unknown: run the variant; its result is the same either way
     return is_current(meta, expected)

@@ -7,6 +7,9 @@ Environment variables (set in template.yml):
 ``OSSIMG_RULES_TTL``     seconds between ETag checks of rules kept in OSS (default 60)
 ``OSSIMG_OSS_ENDPOINT``  OSS endpoint (default ``https://oss-<region>-internal.aliyuncs.com``)
 ``OSSIMG_REGION``        region of the buckets (default: the function's region)
+``OSSIMG_RETRY_ATTEMPTS`` tries of one OSS call on throttling, 5xx or a dropped connection (default 5)
+``OSSIMG_RETRY_BASE``    seconds of the first backoff, doubled per try, full jitter (default 0.05)
+``OSSIMG_PROXY_FROM_ENV`` ``1``: OSS requests use the ``HTTP(S)_PROXY`` variables (default: not read)
 
 Credentials come from ``context.credentials`` on the Python 3.10 runtime and from
 ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN`` on Python 3.12,
@@ -43,6 +46,9 @@ class Settings(NamedTuple):
     credentials: Credentials
     code_dir: Path
     rules_ttl: float = 60
+    retry_attempts: int = 5
+    retry_base: float = 0.05
+    proxy_from_env: bool = False
 
     @classmethod
     def from_runtime(
@@ -60,7 +66,16 @@ class Settings(NamedTuple):
             credentials=credentials_from(context, env),
             code_dir=code_dir or Path(env.get("FC_FUNC_CODE_PATH") or Path.cwd()),
             rules_ttl=_seconds(env.get("OSSIMG_RULES_TTL", "60"), "OSSIMG_RULES_TTL"),
+            retry_attempts=_attempts(env.get("OSSIMG_RETRY_ATTEMPTS", "5")),
+            retry_base=_seconds(env.get("OSSIMG_RETRY_BASE", "0.05"), "OSSIMG_RETRY_BASE"),
+            proxy_from_env=env.get("OSSIMG_PROXY_FROM_ENV", "") == "1",
         )
+
+
+def _attempts(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 20:
+        raise ConfigError(f"OSSIMG_RETRY_ATTEMPTS must be a whole number from 1 to 20, got {value!r}.")
+    return int(value)
 
 
 def _seconds(value: str, name: str) -> float:

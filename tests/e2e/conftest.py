@@ -1,11 +1,12 @@
-"""A small cloud per test: its own emulator, the demo's buckets, and the on_upload function."""
+"""A small cloud per test: its own emulator, the demo's buckets, and the on_upload function run as FC
+runs it, from its build (one build per runtime for the whole session)."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import oss2
 import pytest
 from PIL import Image
 
+from ossimg_local.deploy.package import build_function
 from ossimg_local.emulator.backend import Backend
 from ossimg_local.emulator.server import EmulatorServer
 from ossimg_local.fc.runner import FunctionRunner, Invocation
@@ -26,22 +28,35 @@ AK, SK = "LTAI-e2e", "e2e-secret"
 
 @dataclass
 class Cloud:
-    """The emulator, an oss2 client factory and a runner for functions/on_upload."""
+    """The emulator, an oss2 client factory and runners for the built on_upload function."""
 
     backend: Backend
     endpoint: str
     spec: FunctionSpec
     rules: Path
+    build: Callable[[str], Path]
+    runners: list[FunctionRunner] = field(default_factory=list)
 
     def bucket(self, name: str) -> oss2.Bucket:
         return oss2.Bucket(oss2.Auth(AK, SK), self.endpoint, name)
 
-    def runner(self, runtime: str = "python3.10", policies: Sequence[Any] | None = None, **env: str) -> FunctionRunner:
-        """on_upload with its service role's key: the template's ``Policies`` unless ``policies`` says."""
-        creds = role_credentials(self.backend, self.spec.policies if policies is None else policies)
-        base = {"OSSIMG_OSS_ENDPOINT": self.endpoint, "OSSIMG_RULES": str(self.rules), "OSSIMG_REGION": "cn-hangzhou"}
-        return FunctionRunner(replace(self.spec, runtime=runtime), ROOT / "functions" / "on_upload", lambda: creds,
-                              env={**base, **env})  # fmt: skip
+    def runner(
+        self, runtime: str = "python3.10", policies: Sequence[Any] | None = None, *, instances: int = 1,
+        spec: FunctionSpec | None = None, code_dir: Path | None = None, **env: str,
+    ) -> FunctionRunner:  # fmt: skip
+        """on_upload's build for ``runtime`` (or ``code_dir``) with its service role's key: the template's
+        ``Policies`` unless ``policies`` says. Its instances stop when the test ends."""
+        spec = spec or self.spec
+        creds = role_credentials(self.backend, spec.policies if policies is None else policies)
+        # OSSIMG_RETRY_BASE=0: the function retries at once instead of sleeping through real backoff.
+        base = {"OSSIMG_OSS_ENDPOINT": self.endpoint, "OSSIMG_RULES": str(self.rules), "OSSIMG_REGION": "cn-hangzhou",
+                "OSSIMG_RETRY_BASE": "0"}  # fmt: skip
+        code = code_dir or self.build(runtime)
+        runner = FunctionRunner(replace(spec, runtime=runtime), code, lambda: creds,
+                                env={**base, **env}, instances=instances, backoff=lambda _: 0.0,
+                                notice=lambda _: None)  # fmt: skip
+        self.runners.append(runner)
+        return runner
 
     def upload(self, event: dict[str, Any], data: bytes | None = None) -> bytes:
         """Put an object for every record of ``event``; returns the event as FC would deliver it."""
@@ -58,17 +73,40 @@ class Cloud:
 
 
 def log_lines(invocation: Invocation) -> list[dict[str, Any]]:
-    """The invocation's JSON lines about its event (an instance's first one also says its rules loaded)."""
-    lines = [json.loads(line) for line in invocation.logs.splitlines()]
+    """The invocation's JSON lines about its event (an instance's first one also says its rules loaded);
+    FC's Start/End lines and the stack trace FC logs for an error are left out."""
+    lines = [json.loads(line) for line in invocation.printed() if line.startswith("{")]
     return [line for line in lines if line["msg"] != "rules loaded"]
 
 
+def on_upload_spec() -> FunctionSpec:
+    return next(s for s in load_template(ROOT / "template.yml") if s.name == "on_upload")
+
+
+@pytest.fixture(scope="session", name="built")
+def _built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``build(runtime)``: on_upload built for ``runtime`` once per session (dependencies from the cache)."""
+    builds: dict[str, Path] = {}
+
+    def build(runtime: str) -> Path:
+        if runtime not in builds:
+            spec = replace(on_upload_spec(), runtime=runtime)
+            out = tmp_path_factory.mktemp(f"build-{runtime}")
+            builds[runtime] = build_function(ROOT, spec, ROOT / "rules" / "example.yaml", out)
+        return builds[runtime]
+
+    return build
+
+
 @pytest.fixture(name="cloud")
-def _cloud(tmp_path) -> Iterator[Cloud]:
+def _cloud(tmp_path, built) -> Iterator[Cloud]:
     backend = Backend.open(tmp_path / "oss", AK, SK, durable=False)
-    spec = next(s for s in load_template(ROOT / "template.yml") if s.name == "on_upload")
     with EmulatorServer(backend) as server:
-        cloud = Cloud(backend, server.endpoint, spec, ROOT / "rules" / "example.yaml")
+        cloud = Cloud(backend, server.endpoint, on_upload_spec(), ROOT / "rules" / "example.yaml", built)
         for name in ("ossimg-uploads", "ossimg-variants"):
             cloud.bucket(name).create_bucket()
-        yield cloud
+        try:
+            yield cloud
+        finally:
+            for runner in cloud.runners:
+                runner.close()

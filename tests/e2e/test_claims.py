@@ -77,7 +77,7 @@ def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
     target.delete_object("thumbs/uploads/photos/cat.webp")
     # A claim left by an instance killed mid-call, with a TTL that is over by OSS's clock.
     plan = next(p for p in plans(event, rules) if p.target_key.startswith("thumbs/"))
-    hold(cloud, plan, ttl=0)
+    hold(cloud, event, plan, ttl=0)
     time.sleep(1.1)  # Last-Modified has one-second resolution
     again = instance(cloud, rules, event)
     assert dead["thumbs/uploads/photos/cat.webp"]["status"] == "ok"
@@ -88,7 +88,7 @@ def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
 def test_a_live_claim_held_elsewhere_is_a_transient_failure_that_fc_retries(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
     for plan in plans(event, rules):
-        hold(cloud, plan, ttl=3600)
+        hold(cloud, event, plan, ttl=3600)
     lines = instance(cloud, rules, event, seconds=1.0)
     assert {line["status"] for line in lines.values()} == {"failed-transient"}
     assert {line["error_code"] for line in lines.values()} == {"ClaimHeld"}
@@ -99,10 +99,10 @@ def plans(event, rules):
     return plan_event(parse_event(event).records[0], rules)[1]
 
 
-def hold(cloud, plan, ttl):
-    """A claim on ``plan`` as another instance would have written it."""
-    expected = lineage(plan.source_bucket, plan.source_key, plan.source_etag, plan.chain,
-                       f"{plan.target_bucket}/{plan.target_key}")  # fmt: skip
+def hold(cloud, event, plan, ttl):
+    """A claim on ``plan`` as another instance, making it from ``event``'s source, would have written it."""
+    etag = parse_event(event).records[0].etag
+    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
     claim = claims.claim_for(plan, expected)
     meta = {"x-oss-meta-ossimg-claim": claim.lineage, "x-oss-meta-ossimg-claim-ttl": str(ttl)}
     cloud.bucket(claim.bucket).put_object(claim.key, b"", headers=meta)

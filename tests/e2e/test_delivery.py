@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
 from PIL import Image
 
 from ossimg_local.emulator.faults import FaultRule
-from ossimg_local.fc.runner import FunctionRunner
-from ossimg_local.up import role_credentials
-
-from .conftest import ROOT
 
 UPLOADS = 200
 RULES = """version: 1
@@ -55,9 +52,8 @@ def _batch(cloud, tmp_path):
         record = {"eventName": "ObjectCreated:PutObject", "eventSource": "acs:oss", "region": "cn-hangzhou",
                   "oss": {"bucket": {"name": "batch-src"}, "object": obj}}  # fmt: skip
         events.append(json.dumps({"events": [record]}).encode())
-    creds = role_credentials(cloud.backend, ROLE)
-    env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(rules), "OSSIMG_REGION": "cn-hangzhou"}
-    runner = FunctionRunner(replace(cloud.spec, timeout=60), ROOT / "functions" / "on_upload", lambda: creds, env=env)
+    # Two instances take the events from FC's asynchronous queue at once, as FC scales out.
+    runner = cloud.runner(policies=ROLE, spec=replace(cloud.spec, timeout=60), instances=2, OSSIMG_RULES=str(rules))
     return runner, events
 
 
@@ -67,12 +63,14 @@ def test_flaky_oss_every_variant_once_then_redeliveries_cost_nothing(cloud, batc
     faults = cloud.backend.faults
     faults.reset([FaultRule.parse(spec) for spec in FLAKY], seed=20261124)
 
-    first = [runner.invoke_async(event) for event in events]
+    accepted = [runner.submit(event) for event in events]
+    assert runner.drain(timeout=600)
 
     share = faults.injected("process") / faults.seen("process")
     assert 0.15 < share < 0.25, f"about a fifth of the IMG calls should fail, not {share:.0%}"
     assert runner.failures == []
-    assert all(attempts[-1].ok for attempts in first)
+    assert all(a.outcome == "succeeded" for a in accepted)
+    assert len({a.attempts[-1].instance_id for a in accepted}) == 2, "both instances served events"
     processed = faults.counts("process")
     assert len(processed) == UPLOADS
     assert set(processed.values()) == {3}, "a variant was processed twice, or not at all"
@@ -87,3 +85,25 @@ def test_flaky_oss_every_variant_once_then_redeliveries_cost_nothing(cloud, batc
         assert all(a.ok for a in again)
         assert all(json.loads(a.result)["up_to_date"] == 3 for a in again)
     assert faults.counts("process") == processed, "a redelivery cost an IMG call"
+
+
+@pytest.fixture(name="racing")
+def _racing(cloud, load_event):
+    """The same event delivered twice at once, as FC may redeliver it, to two instances of the function.
+    Every IMG call takes a second, so both invocations are inside their calls at the same time."""
+    cloud.backend.faults.reset([FaultRule.parse("process:1:delay:1000")])
+    runner = cloud.runner(instances=2)
+    event = cloud.upload(load_event("oss-put.json"))
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(runner.invoke, [event, event]))
+
+
+def test_two_instances_take_the_same_event_at_once(racing):
+    assert [r.ok for r in racing] == [True, True]
+    assert racing[0].instance_id != racing[1].instance_id
+
+
+@pytest.mark.usefixtures("racing")
+def test_two_instances_racing_on_one_event_process_each_variant_once(cloud):
+    # Without the pipeline's claims both instances saw no lineage yet and made every variant twice.
+    assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "uploads/photos/cat.jpg"): 3}

@@ -14,7 +14,8 @@ from PIL import Image
 def test_demo_produces_every_variant_and_shows_real_dimensions(root, tmp_path):
     out = tmp_path / "demo"
     done = subprocess.run(
-        [sys.executable, "-m", "ossimg_local.cli", "demo", "--root", str(root), "--out", str(out)],
+        [sys.executable, "-m", "ossimg_local.cli", "demo", "--root", str(root), "--out", str(out), "--build",
+         str(tmp_path / "build")],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -39,8 +40,8 @@ GALLERY = {
 @pytest.mark.slow
 def test_demo_shows_every_operation(root, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "ossimg_local.cli", "demo", "--root", str(root), "--out", str(tmp_path),
-         "--event", str(root / "events" / "oss-gallery.json")],
+        [sys.executable, "-m", "ossimg_local.cli", "demo", "--root", str(root), "--out", str(tmp_path / "out"),
+         "--build", str(tmp_path / "build"), "--event", str(root / "events" / "oss-gallery.json")],
         capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

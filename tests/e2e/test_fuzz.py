@@ -23,8 +23,25 @@ from ossimg_local.samples import sample_image
 from .conftest import AK, SK
 
 ROOT = Path(__file__).resolve().parents[2]
-EVENTS, RULE_FILES = 300, 300
-ODD = [None, 0, -1, 2**63, 3.5, True, "", " ", "猫/🐱.jpg", "%2F..%00", "a" * 2000, "\x00\x07", [], {}, [1], {"k": "v"}]
+EVENTS, RULE_FILES = 1000, 1000
+ODD = [None, 0, -1, 2**63, 3.5, True, "", " ", "猫/🐱.jpg", "%2F..%00", "a" * 2000, "\x00\x07", [], {}, [1], {"k": "v"},
+       "uploads/\ud800.jpg", "\udfff", "9" * 5000]  # fmt: skip
+# Whole rule-file fragments an attacker would try, spliced into otherwise good files.
+HOSTILE_RULES = [
+    "[" * 50_000 + "]" * 50_000,  # libyaml's composer dies with SIGSEGV on this
+    "{a: " * 20_000 + "1" + "}" * 20_000,  # RecursionError in the constructor
+    "- " * 3000 + "x",
+    "9" * 5000,
+    "&a [x, y]",
+    "*a",
+    "<<: *a",
+    "'../{key}'",
+    "'image/resize,w_1_0'",
+    "'image/resize,w_+10'",
+    '"\\ud800"',
+    "|\n  ' unbalanced [[[",
+    "'" + "x" * 3000 + "/{key}'",
+]
 
 
 def paths(node: object, prefix: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
@@ -55,14 +72,24 @@ def mutate_event(rnd: random.Random, sample: dict) -> bytes:
             parent[path[-1]] = rnd.choice(ODD)
         elif isinstance(parent, list):
             parent.append(copy.deepcopy(parent[path[-1]]))
-    raw = json.dumps(doc, ensure_ascii=rnd.random() < 0.5).encode()
+    # Without ASCII escapes a lone surrogate cannot be UTF-8: those bytes then are not JSON at all.
+    raw = json.dumps(doc, ensure_ascii=rnd.random() < 0.5).encode("utf-8", "surrogatepass")
+    return reshape(rnd, raw, doc)
+
+
+def reshape(rnd: random.Random, raw: bytes, doc: dict) -> bytes:
+    """Now and then, an event that is broken as a whole rather than in one field."""
     shape = rnd.random()
     if shape < 0.05:
         return raw[: rnd.randrange(len(raw))]  # truncated
     if shape < 0.08:
         return bytes(rnd.randrange(256) for _ in range(rnd.randrange(64)))  # noise
     if shape < 0.12:
-        return json.dumps(rnd.choice([[doc, doc], doc.get("events", doc), "text", 7])).encode()
+        return json.dumps(rnd.choice([[doc, doc], doc.get("events", doc), "text", 7])).encode("utf-8", "surrogatepass")
+    if shape < 0.14:
+        return b"[" * 5000 + raw + b"]" * 5000  # nested past any parser's recursion
+    if shape < 0.16:
+        return raw.replace(b'"size": ', b'"size": ' + b"9" * 5000, 1)  # past Python's int-from-text limit
     return raw
 
 
@@ -112,8 +139,12 @@ def mutate_rules(rnd: random.Random, text: str) -> str:
             j = rnd.randrange(len(words))
             words[j] = str(rnd.choice([-5, 0, 99999, "x", "{bad}", "image/slim,1", "[", "'", "null", "webp", "/"]))
             lines[i] = " ".join(words)
-        elif action < 0.85:
+        elif action < 0.8:
             lines[i] = " " * rnd.randrange(8) + lines[i].lstrip()
+        elif action < 0.88:
+            words = lines[i].split(" ")
+            words[rnd.randrange(len(words))] = rnd.choice(HOSTILE_RULES)
+            lines[i] = " ".join(words)
         else:
             pos = rnd.randrange(len(lines[i]) + 1)
             lines[i] = lines[i][:pos] + rnd.choice(":{}[]-#&*!|>'\"%@`\t") + lines[i][pos:]

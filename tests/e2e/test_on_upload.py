@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
+import requests
+
+from ossimg_local.samples import sample_image
 
 from .conftest import log_lines
 
@@ -33,6 +37,7 @@ class TestSuccess:
             assert line["request_id"] == invocation.request_id
             assert (line["bucket"], line["key"]) == ("ossimg-uploads", "uploads/photos/cat.jpg")
             assert line["duration_ms"] >= 0
+            assert line["attempts"] == 1  # one IMG call, first try
         summary = log_lines(invocation)[-1]
         assert (summary["msg"], summary["outcome"], summary["ok"], summary["variants"]) == ("summary", "ok", 3, 3)
         assert json.loads(invocation.result)["ok"] == 3
@@ -111,6 +116,20 @@ class TestFailures:
         assert skipped["reason"].startswith("the object's first bytes are not an image OSS IMG reads")
         assert cloud.backend.faults.counts("process") == {}
 
+    def test_a_browser_upload_without_content_type_is_processed(self, cloud, load_event):
+        # A PUT to a presigned URL sends no Content-Type; OSS (and the emulator) then store
+        # application/octet-stream, and the event says so.
+        key = "uploads/photos/cat.jpg"
+        url = cloud.bucket("ossimg-uploads").sign_url("PUT", key, 60)
+        assert requests.put(url, data=sample_image(key), timeout=10).status_code == 200
+        stored = cloud.bucket("ossimg-uploads").head_object(key)
+        assert stored.content_type == "application/octet-stream"
+        event = load_event("oss-put.json")
+        obj = event["events"][0]["oss"]["object"]
+        obj.update(eTag=stored.etag, size=stored.content_length, objectMeta={"mimeType": stored.content_type})
+        invocation = cloud.runner().invoke(json.dumps(event).encode())
+        assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
+
     @pytest.mark.parametrize("declared", ["application/octet-stream", "binary/octet-stream", ""])
     def test_an_image_stored_without_a_content_type_is_processed(self, cloud, load_event, declared):
         # OSS stores application/octet-stream for an upload that sent no Content-Type, whatever the key.
@@ -120,13 +139,17 @@ class TestFailures:
         assert [ln["status"] for ln in log_lines(invocation) if ln["msg"] == "variant"] == ["ok"] * 3
 
     def test_unreachable_oss_is_transient_and_retried_by_fc(self, cloud, load_event):
-        runner = cloud.runner(OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # nothing listens on the discard port
+        spec = replace(cloud.spec, async_retries=2)
+        runner = cloud.runner(spec=spec, OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # nothing listens on port 9
         event = cloud.upload(load_event("oss-put.json"))
-        attempts = runner.invoke_async(event, max_retries=2)
+        attempts = runner.invoke_async(event)
         assert [a.ok for a in attempts] == [False, False, False]
         assert attempts[-1].error_type == "TransientFailure"
         assert log_lines(attempts[-1])[-1]["outcome"] == "retry"
-        assert runner.failures == [(event, attempts[-1])]  # the on-failure destination gets it
+        (message,) = runner.failures  # the on-failure destination (template.yml's queue) gets it
+        assert message["requestPayload"] == event.decode()
+        assert message["requestContext"]["approximateInvokeCount"] == 3
+        assert json.loads(message["responsePayload"])["errorType"] == "TransientFailure"
 
 
 class TestMalformedEvents:

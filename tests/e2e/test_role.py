@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -154,10 +155,19 @@ class TestEveryStatementIsNeeded:
         assert {(ln["status"], ln.get("claim_error")) for ln in lines.values()} == {("ok", "AccessDenied")}
         assert {action for action, name in denied(world) if CLAIMS in name} == {"oss:PutObject"}
 
-    @pytest.mark.skip(reason="the FC runner checks mns:SendMessage when it delivers to the failure destination; "
-                             "that runner is being rebuilt on another branch, which completes this case")  # fmt: skip
-    def test_sending_to_the_failure_queue(self):
+    def test_sending_to_the_failure_queue(self, world, load_event):
         """Without mns:SendMessage an event that exhausts FC's retries is lost instead of queued."""
+        event = uploaded(world, load_event, ("oss-put.json",))
+        lacking = without(find({"mns:SendMessage"}, "ossimg-failed"))
+        kept = {}
+        for name, role in (("template", list(SPEC.policies)), ("lacking", lacking)):
+            spec = replace(world.spec, policies=tuple(role), async_retries=0)
+            runner = world.runner(policies=role, spec=spec, OSSIMG_OSS_ENDPOINT="http://127.0.0.1:9")  # OSS down
+            assert [a.error_type for a in runner.invoke_async(event)] == ["TransientFailure"]
+            kept[name] = len(runner.failures)
+            refusal = runner.destination.refusal
+        assert kept == {"template": 1, "lacking": 0}
+        assert "the role of ossimg/on_upload may not mns:SendMessage to it" in refusal
 
 
 @pytest.mark.parametrize(("index", "resource"), [

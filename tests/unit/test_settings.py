@@ -19,6 +19,7 @@ def test_python310_context_credentials(tmp_path):
     assert settings.credentials.security_token == "tk-Qa07"
     assert settings.endpoint == "https://oss-cn-shanghai-internal.aliyuncs.com"
     assert (settings.rules, settings.code_dir, settings.rules_ttl) == ("rules.yaml", tmp_path, 60)
+    assert (settings.retry_attempts, settings.retry_base) == (5, 0.05)
 
 
 def test_python312_environment_credentials(tmp_path):
@@ -42,6 +43,9 @@ def test_secrets_stay_out_of_repr(tmp_path):
     (SimpleNamespace(region="r"), {}, "no credentials"),
     (SimpleNamespace(region="r"), {"ALIBABA_CLOUD_ACCESS_KEY_ID": "id"}, "no credentials"),
     (SimpleNamespace(credentials=CREDS), {}, "no region"),
+    (SimpleNamespace(region="r", credentials=CREDS), {"OSSIMG_RETRY_ATTEMPTS": "0"}, "from 1 to 20, got '0'"),
+    (SimpleNamespace(region="r", credentials=CREDS), {"OSSIMG_RETRY_ATTEMPTS": "²"}, "from 1 to 20, got '²'"),
+    (SimpleNamespace(region="r", credentials=CREDS), {"OSSIMG_RETRY_BASE": "-1"}, "must not be negative"),
 ])  # fmt: skip
 def test_missing_settings(tmp_path, context, env, message):
     with pytest.raises(ConfigError, match=message):

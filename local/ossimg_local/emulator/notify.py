@@ -2,9 +2,13 @@
 
 The store calls :meth:`Notifier.on_object` after every change; events that a subscription wants
 (bucket, event name, key prefix and suffix, as an OSS trigger filters them) are queued and handed
-to its callback on a background thread, asynchronously, as OSS delivers to FC. Whether OSS emits an
-event for ``sys/saveas`` outputs is undocumented (platform-facts §0.4); the emulator emits
-``ObjectCreated:PutObject`` for them, the pessimistic choice that lets loop protection be tested.
+to its callback on a background thread, asynchronously, as OSS delivers to FC. A callback only hands
+the event over (``ossimg up``'s put it in the function's asynchronous queue, whose instances run
+several events at once), so one delivery thread keeps order without serialising the work.
+
+Whether OSS emits an event for ``sys/saveas`` outputs is undocumented (platform-facts §0.4); the
+emulator emits ``ObjectCreated:PutObject`` for them, the pessimistic choice that lets loop
+protection be tested.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..triggers import trigger_matches
 from .model import BucketInfo, ObjectInfo
 
 Deliver = Callable[[bytes], None]
@@ -35,17 +40,6 @@ class Subscription:
     def wants(self, bucket: str, event_name: str, key: str) -> bool:
         """Would OSS deliver this event to this subscription?"""
         return trigger_matches(self.bucket, self.events, self.prefix, self.suffix, bucket, event_name, key)
-
-
-def trigger_matches(
-    bucket: str, events: tuple[str, ...], prefix: str, suffix: str, event_bucket: str, event_name: str, key: str
-) -> bool:
-    """OSS trigger filtering: the bucket, an event name (``oss:`` prefixed, ``*`` allowed) and the key's
-    prefix and suffix."""
-    if event_bucket != bucket or not key.startswith(prefix) or not key.endswith(suffix):
-        return False
-    names = {e.removeprefix("oss:") for e in events}
-    return event_name in names or f"{event_name.partition(':')[0]}:*" in names
 
 
 def event_json(event_name: str, bucket: BucketInfo, info: ObjectInfo, account: str = "1234567890123456") -> bytes:

@@ -2,8 +2,11 @@
 
 Requests are authenticated with FC's signature (``FC <ak>:<base64 HMAC-SHA256>``). Services,
 functions (with their code), triggers and async-invocation settings are created, read and updated as
-on FC, and ``invocations`` really run the uploaded code through :class:`FunctionRunner`, so a
-deployment made with ``ossimg deploy`` can be exercised end to end on one machine.
+on FC, and ``invocations`` really run the uploaded code, unzipped, in process instances of
+:class:`FunctionRunner` (synchronous ones answered with FC's payload or error, asynchronous ones
+queued, retried and dispatched to several instances), so a deployment made with ``ossimg deploy`` can
+be exercised end to end on one machine. The service role's policy is not known here, so an
+on-failure destination refuses what reaches it (with a line saying so).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from .build_info import BuildMismatch
 from .runner import CredentialSource, FunctionRunner
 from .template import FunctionSpec
 
@@ -53,13 +57,14 @@ class FcApi:
 
     def __init__(
         self, access_key_id: str, access_key_secret: str, workdir: Path, credentials: CredentialSource,
-        runtime_env: dict[str, str] | None = None, region: str = "cn-hangzhou",
+        runtime_env: dict[str, str] | None = None, region: str = "cn-hangzhou", instances: int = 2,
     ) -> None:  # fmt: skip
         self._keys = {access_key_id: access_key_secret}
         self._workdir = workdir
         self._credentials = credentials
         self._runtime_env = runtime_env or {}
         self._region = region
+        self._instances = instances
         self._lock = threading.RLock()
         self.services: dict[str, dict[str, Any]] = {}
         self.functions: dict[tuple[str, str], dict[str, Any]] = {}
@@ -169,7 +174,9 @@ class FcApi:
             current["codeChecksum"] = hashlib.sha256(self.code[key]).hexdigest()[:20]
             current["codeSize"] = len(self.code[key])
         self.functions[key] = current
-        self._runners.pop(key, None)  # the next invocation starts a new instance
+        stale = self._runners.pop(key, None)  # the next invocation starts new instances of the new code
+        if stale is not None:
+            stale.close()
         return 200, {}, json.dumps(current)
 
     def _triggers(
@@ -187,15 +194,32 @@ class FcApi:
         return 200, {}, json.dumps(trigger)
 
     def _invoke(self, svc: str, fn: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        runner = self._runner(svc, fn)
+        try:
+            runner = self._runner(svc, fn)
+        except BuildMismatch as exc:  # FC would fail at the first compiled import; say why instead
+            error = json.dumps({"errorMessage": str(exc), "errorType": "BuildMismatch"}).encode()
+            return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
         if headers.get("x-fc-invocation-type", "Sync").lower() == "async":
-            threading.Thread(target=runner.invoke_async, args=(body,), daemon=True).start()
-            return 202, {}, b""
+            accepted = runner.submit(body)
+            return 202, {"X-Fc-Request-Id": accepted.request_id}, b""
         result = runner.invoke(body)
         if not result.ok:
-            error = json.dumps({"errorMessage": result.error, "errorType": result.error_type}).encode()
-            return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
-        return 200, {}, str(result.result).encode()
+            return 200, {"x-fc-error-type": result.error_kind}, result.error_body()
+        return 200, {}, result.result
+
+    def drain(self, timeout: float = 120) -> bool:
+        """Wait until every asynchronous invocation accepted so far is settled; False on timeout."""
+        with self._lock:
+            runners = list(self._runners.values())
+        return all(runner.drain(timeout) for runner in runners)
+
+    def close(self) -> None:
+        """Stop every function's instances."""
+        with self._lock:
+            runners = list(self._runners.values())
+            self._runners.clear()
+        for runner in runners:
+            runner.close()
 
     def _runner(self, svc: str, fn: str) -> FunctionRunner:
         with self._lock:
@@ -205,13 +229,18 @@ class FcApi:
                 code_dir = self._workdir / svc / fn / config["codeChecksum"]
                 if not code_dir.exists():
                     zipfile.ZipFile(io.BytesIO(self.code[key])).extractall(code_dir)
-                retries = self.async_configs.get(key, {}).get("maxAsyncRetryAttempts", 3)
+                async_config = self.async_configs.get(key, {})
+                on_failure = ((async_config.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
                 spec = FunctionSpec(
                     service=svc, name=fn, handler=config["handler"], runtime=config["runtime"], code_uri=str(code_dir),
                     initializer=config.get("initializer") or "", memory=int(config.get("memorySize", 128)),
-                    timeout=int(config.get("timeout", 3)), environment=dict(config.get("environmentVariables") or {}),
-                    async_retries=int(retries),
+                    timeout=int(config.get("timeout", 3)),
+                    initialization_timeout=int(config.get("initializationTimeout") or 3),
+                    environment=dict(config.get("environmentVariables") or {}),
+                    async_retries=int(async_config.get("maxAsyncRetryAttempts", 3)),
+                    max_event_age=int(async_config.get("maxAsyncEventAgeInSeconds", 86400)),
+                    on_failure=str(on_failure or ""),
                 )  # fmt: skip
                 self._runners[key] = FunctionRunner(spec, code_dir, self._credentials, region=self._region,
-                                                    env=self._runtime_env)  # fmt: skip
+                                                    env=self._runtime_env, instances=self._instances)  # fmt: skip
             return self._runners[key]

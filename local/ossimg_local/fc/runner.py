@@ -1,52 +1,58 @@
-"""Run FC handlers locally under FC's contract.
+"""Run FC functions locally as FC runs them.
 
-What is reproduced: the handler is imported from its code folder as FC does (``index.handler``), the
-event arrives as bytes, the initializer runs once per instance before the first event (and again
-after it fails), the context is shaped per runtime (3.10 credentials vs 3.12 environment), the
-function's environment variables are set, the timeout is enforced, and asynchronous invocations are
-retried as FC retries them (3 times by default) before going to the failure destination.
-What is not: process isolation (handlers share this interpreter) and memory limits.
+Each instance is its own process, the runtime's interpreter (``python3.10`` / ``python3.12`` when
+one runs here, else this machine's Python, said once) started isolated from the built code folder,
+so only that folder and the standard library are importable. The initializer runs once per
+instance under ``InitializationTimeout``; a request that runs past ``Timeout`` or past
+``MemorySize`` kills its instance and is answered with FC's error; up to ``instances`` instances
+serve requests in parallel. The context and environment follow the runtime, logs carry FC's
+Start/End lines, asynchronous invocations are retried with back-off, dropped past their maximum
+age, and sent to the on-failure destination once their retries are exhausted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import io
-import os
+import secrets
 import sys
-import threading
 import time
-import traceback
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-from .context import Context, Credentials, FunctionMeta, credential_env, make_context
+from .async_invoke import AsyncEvent, AsyncInvoker, fc_backoff
+from .build_info import check_build
+from .context import BASE_ENV, Credentials, Placement, context_doc, instance_env
+from .destination import FailureDestination, function_arn
+from .instance import Instance, Reply
+from .interpreter import Interpreter, find_interpreter
+from .invocation import UNHANDLED, Invocation
+from .pool import InstancePool
 from .template import FunctionSpec
 
 CredentialSource = Callable[[], Credentials]
-_env_lock = threading.RLock()
+__all__ = ["CredentialSource", "FunctionRunner", "Invocation"]
 
 
-@dataclass(frozen=True)
-class Invocation:
-    """One call of a handler: its result or error, and what it printed."""
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
-    request_id: str
-    ok: bool
-    result: Any = None
-    error_type: str = ""
-    error: str = ""
-    duration_ms: float = 0.0
-    logs: str = ""
+
+def _stdout(text: str) -> None:
+    print(text, flush=True)
 
 
 @dataclass
 class FunctionRunner:
-    """A local FC instance of one function: loads its handler module once, like a warm instance."""
+    """Up to ``instances`` local FC instances of one function, started from its built ``code_dir``.
+
+    ``env`` is added to the template's variables (e.g. the emulator's endpoint), ``echo`` prints the
+    instances' logs as they come, ``notice`` receives the runner's own lines (retries, drops,
+    destination), ``failures_dir`` keeps the on-failure destination's messages as files. ``backoff``
+    and ``clock`` are FC's retry schedule and wall clock, injectable for tests. Use as a context
+    manager, or call ``close()``: instances are processes.
+    """
 
     spec: FunctionSpec
     code_dir: Path
@@ -55,109 +61,107 @@ class FunctionRunner:
     account_id: str = "1234567890123456"
     env: dict[str, str] = field(default_factory=dict)
     echo: bool = False
-    failures: list[tuple[bytes, Invocation]] = field(default_factory=list)
-    _module: ModuleType | None = field(default=None, init=False)
-    _initialized: bool = field(default=False, init=False)
+    instances: int = 1
+    failures_dir: Path | None = None
+    backoff: Callable[[int], float] = fc_backoff
+    clock: Callable[[], float] = time.time
+    notice: Callable[[str], None] = _stderr
+    interpreter: Interpreter = field(init=False)
 
-    def invoke(self, event: bytes) -> Invocation:
-        """Synchronous invocation: initializer if needed, then the handler, within the timeout."""
-        creds = self.credentials()
-        context = self._context(creds)
-        started = time.perf_counter()
-        out = io.StringIO()
-        runtime = {"FC_FUNC_CODE_PATH": str(self.code_dir), **credential_env(self.spec.runtime, creds)}
-        with _environment({**self.spec.environment, **self.env, **runtime}), \
-                contextlib.redirect_stdout(_Tee(out, sys.stdout if self.echo else None)):  # fmt: skip
-            outcome = self._call_with_timeout(event, context)
-        ms = round((time.perf_counter() - started) * 1000, 1)
-        if isinstance(outcome, BaseException):
-            text = "".join(traceback.format_exception_only(type(outcome), outcome)).strip()
-            return Invocation(context.request_id, False, None, type(outcome).__name__, text, ms, out.getvalue())
-        return Invocation(context.request_id, True, outcome, duration_ms=ms, logs=out.getvalue())
+    def __post_init__(self) -> None:
+        self.code_dir = self.code_dir.resolve()
+        self.interpreter = find_interpreter(self.spec.runtime)
+        if not self.interpreter.exact:
+            self.notice(f"{self.name}: no working {self.spec.runtime} here; its instances run Python "
+                        f"{self.interpreter.version} ({self.interpreter.path})")  # fmt: skip
+        check_build(self.code_dir, self.interpreter)
+        self._where = Placement(self.spec.service, self.spec.name, self.region, self.account_id)
+        self.arn = function_arn(self.region, self.account_id, self.spec.service, self.spec.name)
+        self._pool = InstancePool(self._start_instance, self.instances)
+        self.destination = FailureDestination(self.spec, self.arn, self.failures_dir, self.notice)
+        self._async = AsyncInvoker(
+            self._attempt, workers=self.instances, retries=self.spec.async_retries, max_age=self.spec.max_event_age,
+            on_failure=self.destination.deliver, notice=self.notice, backoff=self.backoff, clock=self.clock,
+            name=self.name,
+        )  # fmt: skip
 
-    def invoke_async(self, event: bytes, max_retries: int | None = None, backoff: float = 0.0) -> list[Invocation]:
-        """Asynchronous invocation: retried on error (the template's MaxAsyncRetryAttempts unless
-        ``max_retries`` says otherwise); a final failure goes to ``failures`` (FC's on-failure
-        destination)."""
-        retries = self.spec.async_retries if max_retries is None else max_retries
-        attempts = []
-        for attempt in range(retries + 1):
-            result = self.invoke(event)
-            attempts.append(result)
-            if result.ok:
-                break
-            if attempt < retries:
-                time.sleep(backoff * (2**attempt))
-        else:
-            self.failures.append((event, attempts[-1]))
-        return attempts
+    @property
+    def name(self) -> str:
+        """``service/function``."""
+        return f"{self.spec.service}/{self.spec.name}"
 
-    def _context(self, creds: Credentials) -> Context:
-        meta = FunctionMeta(self.spec.name, self.spec.handler, self.spec.memory, self.spec.timeout,
-                            self.spec.initializer)  # fmt: skip
-        return make_context(meta, self.spec.service, self.spec.runtime, self.region, creds, self.account_id)
+    @property
+    def failures(self) -> list[dict[str, Any]]:
+        """The messages the on-failure destination received, in order."""
+        return list(self.destination.messages)
 
-    def _call_with_timeout(self, event: bytes, context: Context) -> Any:
-        box: list[Any] = []
-        worker = threading.Thread(target=lambda: box.append(self._call(event, context)), daemon=True)
-        worker.start()
-        worker.join(self.spec.timeout)
-        if worker.is_alive():
-            return TimeoutError(f"Function timed out after {self.spec.timeout} seconds")
-        return box[0]
+    @property
+    def live_instances(self) -> list[Instance]:
+        """The instances running now."""
+        return self._pool.instances
 
-    def _call(self, event: bytes, context: Context) -> Any:
+    def invoke(self, event: bytes, request_id: str = "") -> Invocation:
+        """Synchronous invocation: an idle instance (or a new one, initialized first) runs the handler."""
+        request_id = request_id or str(uuid.uuid4())
+        credentials = self.credentials()
+        instance = self._pool.acquire()
         try:
-            module = self._load()
-            if self.spec.initializer and not self._initialized:
-                getattr(module, self.spec.initializer.rpartition(".")[2])(context)
-                self._initialized = True
-            return getattr(module, self.spec.handler.rpartition(".")[2])(event, context)
-        except Exception as exc:  # the handler's failure is the invocation's result
-            return exc
-
-    def _load(self) -> ModuleType:
-        if self._module is None:
-            file_name = self.spec.handler.rpartition(".")[0]
-            path = self.code_dir / f"{file_name}.py"
-            spec = importlib.util.spec_from_file_location(f"fc_{self.spec.service}_{self.spec.name}", path)
-            if spec is None or spec.loader is None:
-                raise ImportError(f"cannot load handler module {path}")
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            self._module = module
-        return self._module
-
-
-@contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    """Set environment variables for one invocation (serialised: the environment is process-wide)."""
-    with _env_lock:
-        saved = {k: os.environ.get(k) for k in values}
-        os.environ.update(values)
-        try:
-            yield
+            logs: list[str] = []
+            if self.spec.initializer and not instance.initialized:
+                init_id = str(uuid.uuid4())  # FC gives the initializer a request of its own
+                init = instance.initialize(init_id, self._context(init_id, credentials))
+                logs += init.logs
+                if not init.ok:
+                    return _invocation(request_id, init, logs, instance.id)
+            reply = instance.invoke(request_id, event, self._context(request_id, credentials))
+            return _invocation(request_id, reply, logs + list(reply.logs), instance.id)
         finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+            self._pool.release(instance)
+
+    def submit(self, event: bytes, *, accepted_at: float | None = None) -> AsyncEvent:
+        """Asynchronous invocation: accepted now (or at ``accepted_at`` on ``clock``), run by the next free
+        instance, retried as FC retries."""
+        return self._async.submit(event, accepted_at=accepted_at)
+
+    def invoke_async(self, event: bytes, timeout: float | None = None) -> list[Invocation]:
+        """Submit ``event`` and wait until it is settled; returns every attempt."""
+        return self.submit(event).wait(timeout)
+
+    def drain(self, timeout: float = 60) -> bool:
+        """Wait until every accepted asynchronous invocation is settled; False on timeout."""
+        return self._async.drain(timeout)
+
+    def close(self) -> None:
+        """Stop asynchronous dispatch and kill every instance (requests under way end at once)."""
+        self._async.close(interrupt=self._pool.close)
+        self._pool.close()
+
+    def __enter__(self) -> FunctionRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _attempt(self, event: bytes, request_id: str) -> Invocation:
+        return self.invoke(event, request_id)
+
+    def _context(self, request_id: str, credentials: Credentials) -> dict[str, Any]:
+        return context_doc(self.spec.runtime, request_id, self._where, self.spec.handler, self.spec.memory,
+                           self.spec.timeout, credentials)  # fmt: skip
+
+    def _start_instance(self) -> Instance:
+        instance_id = f"c-{secrets.token_hex(4)}-{secrets.token_hex(10)}"
+        system = instance_env(self._where, self.spec.handler, self.spec.memory, str(self.code_dir), instance_id,
+                              self.credentials())  # fmt: skip
+        # The FC_* and role variables are the platform's: the function's own cannot override them.
+        env = {**BASE_ENV, **self.spec.environment, **self.env, **system}
+        return Instance(self.spec, self.code_dir, self.interpreter.path, env, instance_id,
+                        _stdout if self.echo else None)  # fmt: skip
 
 
-class _Tee(io.TextIOBase):
-    """Capture what a handler prints, and optionally pass it through."""
-
-    def __init__(self, capture: io.StringIO, echo: Any) -> None:
-        self._capture = capture
-        self._echo = echo
-
-    def write(self, text: str) -> int:
-        self._capture.write(text)
-        if self._echo is not None:
-            self._echo.write(text)
-        return len(text)
-
-    def flush(self) -> None:
-        if self._echo is not None:
-            self._echo.flush()
+def _invocation(request_id: str, reply: Reply, logs: list[str], instance_id: str) -> Invocation:
+    return Invocation(
+        request_id, reply.ok, reply.payload, reply.error_type, reply.error, reply.stack,
+        "" if reply.ok else UNHANDLED, round(reply.duration_ms, 1), round(reply.max_memory_mb, 2),
+        "".join(line + "\n" for line in logs), instance_id,
+    )  # fmt: skip

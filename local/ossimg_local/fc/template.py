@@ -8,7 +8,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from ..emulator.notify import trigger_matches
+from ..triggers import trigger_matches
 
 SERVICE = "Aliyun::Serverless::Service"
 FUNCTION = "Aliyun::Serverless::Function"
@@ -46,6 +46,7 @@ class FunctionSpec:
     triggers: tuple[OssTrigger, ...] = ()
     policies: tuple[Any, ...] = ()
     async_retries: int = 3  # FC's default for asynchronous invocations
+    max_event_age: int = 86400  # MaxAsyncEventAgeInSeconds; FC's default (PutAsyncInvokeConfigInput)
     on_failure: str = ""
 
 
@@ -90,5 +91,6 @@ def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, 
         triggers=tuple(triggers),
         policies=policies,
         async_retries=int(async_config.get("MaxAsyncRetryAttempts", 3)),
+        max_event_age=int(async_config.get("MaxAsyncEventAgeInSeconds", 86400)),
         on_failure=str((async_config.get("Destination") or {}).get("OnFailure", "")),
     )

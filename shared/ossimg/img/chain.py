@@ -28,11 +28,10 @@ def render(ops: Sequence[Op]) -> str:
     return PREFIX + "/".join(op.render() for op in ops)
 
 
-def parse(text: str, *, strict: bool = True, nested: bool = False) -> list[Op]:
-    """Operations of an ``image/…`` chain or a ``style/<name>`` reference.
-
-    ``strict`` refuses parameters OSS does not document; ``nested`` parses a watermark image's own
-    process. Raises OpError naming the action and parameter.
+def parse(text: str, *, nested: bool = False) -> list[Op]:
+    """Operations of an ``image/…`` chain or a ``style/<name>`` reference; ``nested`` parses a
+    watermark image's own process. Parameters OSS does not document are refused, never dropped.
+    Raises OpError naming the action and parameter.
     """
     if len(text) > MAX_PROCESS_LENGTH:
         raise OpError(f"the process is longer than {MAX_PROCESS_LENGTH} characters.", op="", ec="0017-00000288")
@@ -45,12 +44,12 @@ def parse(text: str, *, strict: bool = True, nested: bool = False) -> list[Op]:
     actions = text[len(PREFIX) :].split("/")
     if actions == [""]:
         raise OpError("image/ names no action.", op="", ec="0040-00000212")
-    ops = [parse_action(action, strict=strict) for action in actions]
+    ops = [parse_action(action) for action in actions]
     check(ops, nested=nested)
     return ops
 
 
-def parse_action(text: str, *, strict: bool = True) -> Op:
+def parse_action(text: str) -> Op:
     """One ``name,k_v,…`` (or ``name,value``) action. Raises OpError."""
     name, *raw = text.split(",")
     cls = op_class(name)
@@ -69,8 +68,7 @@ def parse_action(text: str, *, strict: bool = True) -> Op:
         param, sep, value = item.partition("_")
         if not sep:
             raise OpError(f"{name}: parameter {item!r} is not key_value.", op=name, param=item, value=item)
-        if param in cls.model_fields or strict:
-            data[param] = _decoded(cls, param, value)  # a repeated key overrides (oss-img-spec §1.3)
+        data[param] = _decoded(cls, param, value)  # a repeated key overrides (oss-img-spec §1.3)
     return cls.build(data)
 
 

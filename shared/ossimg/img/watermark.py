@@ -13,10 +13,6 @@ from pydantic import Field, field_validator, model_validator
 from .base import Degrees, Flag, Gravity, HexColor, Margin, Op
 from .saveas import b64url
 
-FONTS = (
-    "wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti",
-    "fangzhengfangsong", "droidsansfallback",
-)  # fmt: skip
 Font = Literal[
     "wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti",
     "fangzhengfangsong", "droidsansfallback",

@@ -1,0 +1,1 @@
+"""The on_upload function (``index.handler``, ``index.initialize``)."""

@@ -167,7 +167,7 @@ def _failures(args: argparse.Namespace) -> int:
 def _ship(args: argparse.Namespace) -> int:
     import os
 
-    from .deploy.package import BuildError, build_function, size_mb
+    from .deploy.package import BuildError, build_function, describe
     from .fc.template import load_template
 
     specs = load_template(args.root / "template.yml")
@@ -178,7 +178,7 @@ def _ship(args: argparse.Namespace) -> int:
             except BuildError as exc:
                 print(f"build: {spec.name}: {exc}", file=sys.stderr)
                 return 1
-            print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
+            print(describe(folder))
         return 0
     import fc2
 

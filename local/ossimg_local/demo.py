@@ -54,7 +54,7 @@ def run_demo(root: Path, out: Path, events: list[Path], *, build: Path, region: 
     spec = next(s for s in load_template(root / "template.yml") if s.name == "on_upload")
     rules_file = root / "rules" / "example.yaml"
     print(f"Building {spec.name} into {build} …", flush=True)
-    code_dir = build_function(root, spec, rules_file, build)
+    code_dir = build_function(root, spec, rules_file, build, local=True)
     with tempfile.TemporaryDirectory(prefix="ossimg-demo-") as data:
         backend = Backend.open(Path(data), AK, SK, region=region, durable=False)
         with EmulatorServer(backend) as server:

@@ -65,6 +65,22 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument("--region", default="cn-hangzhou")
     ship.add_argument("--root", type=Path, default=Path.cwd())
     ship.add_argument("--build", type=Path, default=Path("build"))
+    ship.add_argument("--plan", action="store_true", help="list what would be created, updated, deleted, replaced")
+    ship.add_argument(
+        "--keep-orphans", action="store_true", help="keep functions and triggers no longer in template.yml"
+    )
+
+    tpl = commands.add_parser("template", help="the OSS triggers and role statements the rules need (--check: compare)")
+    tpl.add_argument("--root", type=Path, default=Path.cwd())
+    tpl.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+    tpl.add_argument("--check", action="store_true", help="exit 1 naming each trigger or statement that differs")
+
+    ram = commands.add_parser("roles", help="the RAM roles the deployment needs and the deploying user's policy")
+    ram.add_argument("--root", type=Path, default=Path.cwd())
+    ram.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+    ram.add_argument("--account-id", default="<account-id>")
+    ram.add_argument("--region", default="cn-hangzhou")
+    ram.add_argument("--user", default="<deploying RAM user>", help="the RAM user that runs ossimg deploy")
 
     check = commands.add_parser("validate", help="check a rule file offline; exit 1 on any problem")
     check.add_argument("rules", type=Path)
@@ -87,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "emulator": lambda a: _emulator(a, parser), "demo": _demo, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
-        "failures": _failures,
+        "failures": _failures, "template": _ship, "roles": _ship,
     }  # fmt: skip
     return handlers[args.command](args)
 
@@ -165,35 +181,12 @@ def _failures(args: argparse.Namespace) -> int:
 
 
 def _ship(args: argparse.Namespace) -> int:
-    import os
+    from .deploy import commands
 
-    from .deploy.package import BuildError, build_function, describe
-    from .fc.template import load_template
-
-    specs = load_template(args.root / "template.yml")
-    if args.command == "build":
-        for spec in specs:
-            try:
-                folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
-            except BuildError as exc:
-                print(f"build: {spec.name}: {exc}", file=sys.stderr)
-                return 1
-            print(describe(folder))
-        return 0
-    import fc2
-
-    from .deploy.apply import Target, deploy
-
-    key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if not key_id or not secret:
-        print("deploy: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", file=sys.stderr)
-        return 2
-    client = fc2.Client(endpoint=args.endpoint, accessKeyID=key_id, accessKeySecret=secret,
-                        securityToken=os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))  # fmt: skip
-    target = Target(args.region, args.account_id, args.role, args.invocation_role)
-    for line in deploy(client, specs, args.build, target):
-        print(line)
-    return 0
+    run: dict[str, Callable[[argparse.Namespace], int]] = {
+        "build": commands.build, "deploy": commands.deploy, "template": commands.template, "roles": commands.roles,
+    }  # fmt: skip
+    return run[args.command](args)
 
 
 if __name__ == "__main__":

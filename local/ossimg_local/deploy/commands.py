@@ -1,0 +1,111 @@
+"""The deployment commands behind ``ossimg build``, ``template``, ``roles`` and ``deploy``: each prints
+what it did, and any failure as one line on stderr, without a traceback; the exit code says which."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ossimg.rules.load import load_rules
+
+from ..fc.template import FunctionSpec, load_template
+from .check import check_files, render
+from .fcclient import DeployError
+from .needs import NeedsError
+from .package import BuildError, build_function, describe
+from .plan import PlanError, Target
+from .roles import report
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def _fail(command: str, message: str, code: int = FAILED) -> int:
+    print(f"{command}: {message}", file=sys.stderr)
+    return code
+
+
+def _specs(root: Path) -> list[FunctionSpec]:
+    return load_template(root / "template.yml")
+
+
+def template_problems(root: Path, rules: Path) -> list[str]:
+    """What ``ossimg template --check`` reports for the template at ``root`` and ``rules``."""
+    try:
+        return check_files(_specs(root), rules)
+    except NeedsError as exc:
+        return [f"{rules}: {exc}"]
+
+
+def template(args: argparse.Namespace) -> int:
+    """``ossimg template [--check]``: print what the rules need, or compare it with template.yml."""
+    if args.check:
+        problems = template_problems(args.root, args.rules)
+        for line in problems:
+            print(line, file=sys.stderr)
+        if problems:
+            return _fail("template", f"{len(problems)} difference(s) between template.yml and {args.rules}: "
+                         "`ossimg template` prints what the rules need")  # fmt: skip
+        print(f"template.yml agrees with {args.rules}: every rule's uploads have a trigger, the role allows "
+              "what the function does and nothing more")  # fmt: skip
+        return OK
+    rules = load_rules(args.rules)
+    try:
+        for spec in _specs(args.root):
+            print(render(spec, rules), end="")
+    except NeedsError as exc:
+        return _fail("template", f"{args.rules}: {exc}")
+    return OK
+
+
+def roles(args: argparse.Namespace) -> int:
+    """``ossimg roles``: the RAM roles and the deploying user's policy."""
+    try:
+        print(report(_specs(args.root), load_rules(args.rules), args.region, args.account_id, args.user), end="")
+    except NeedsError as exc:
+        return _fail("roles", f"{args.rules}: {exc}")
+    return OK
+
+
+def build(args: argparse.Namespace) -> int:
+    """``ossimg build``: check the template against the rules, then build each function."""
+    problems = template_problems(args.root, args.rules)
+    if problems:
+        for line in problems:
+            print(line, file=sys.stderr)
+        return _fail("build", f"template.yml does not agree with {args.rules} (`ossimg template --check`)")
+    for spec in _specs(args.root):
+        try:
+            folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+        except BuildError as exc:
+            return _fail("build", f"{spec.name}: {exc}")
+        print(describe(folder))
+    return OK
+
+
+def deploy(args: argparse.Namespace) -> int:
+    """``ossimg deploy [--plan] [--keep-orphans]``."""
+    from . import fcclient
+    from .apply import deploy as apply_plan
+    from .apply import prepare
+
+    key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    if not key_id or not secret:
+        return _fail("deploy", "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", USAGE)
+    target = Target(args.region, args.account_id, args.role, args.invocation_role)
+    try:
+        client = fcclient.client(args.endpoint, key_id, secret, os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))
+        deployment = prepare(client, _specs(args.root), args.build, target, keep_orphans=args.keep_orphans)
+        if args.plan:
+            for change in deployment.changes:
+                print(change.line())
+            print(f"{len(deployment.changes)} change(s) planned; `ossimg deploy` without --plan applies them"
+                  if deployment.changes else "FC already matches template.yml: nothing to do")  # fmt: skip
+            return OK
+        for line in apply_plan(deployment):
+            print(line)
+    except (DeployError, PlanError) as exc:
+        return _fail("deploy", str(exc))
+    print(f"deployed: {len(deployment.changes)} change(s)" if deployment.changes else "FC already matches template.yml")
+    return OK

@@ -11,7 +11,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy invoke emulator up failures clean
+.PHONY: help venv fonts demo test test-cloud lint compat bench build deploy plan template roles invoke emulator up failures clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,14 +71,30 @@ compat: $(STAMP) ## run the tests on every FC Python runtime found here (python3
 	  else echo "python$$v not found: skipped"; fi; \
 	done
 
-build: $(STAMP) ## package functions/ as FC runs them into build/ (code, ossimg, compiled rules, dependencies)
-	$(BIN)/ossimg build
+RULES ?= rules/example.yaml
+REGION ?= cn-hangzhou
+# `make deploy KEEP_ORPHANS=1` keeps functions and triggers that template.yml no longer has.
+DEPLOY_ARGS = --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --region $(REGION) --role $(ROLE) \
+	--invocation-role $(INVOCATION_ROLE) $(if $(KEEP_ORPHANS),--keep-orphans)
+
+build: $(STAMP) ## check template.yml against RULES, then package functions/ for FC's runtime into build/
+	$(BIN)/ossimg build --rules $(RULES)
+
+template: $(STAMP) ## print the OSS triggers and role statements RULES need (template.yml's Events and Policies)
+	$(BIN)/ossimg template --rules $(RULES)
+
+roles: $(STAMP) ## print the RAM roles to create and the deploying user's policy (ACCOUNT= REGION= USER_NAME=)
+	$(BIN)/ossimg roles --rules $(RULES) --account-id $${ACCOUNT:-<account-id>} --region $(REGION) \
+	  --user $${USER_NAME:-<deploying RAM user>}
+
+plan: build ## list what deploy would change in FC: same variables as deploy
+	$(BIN)/ossimg deploy --plan $(DEPLOY_ARGS)
 
 deploy: build ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
-	$(BIN)/ossimg deploy --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --role $(ROLE) --invocation-role $(INVOCATION_ROLE)
+	$(BIN)/ossimg deploy $(DEPLOY_ARGS)
 
 up: $(STAMP) fonts ## the local cloud: emulator on PORT (9000), built on_upload run by INSTANCES (4) on every matching upload
-	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4}
+	$(BIN)/ossimg up --rules $(RULES) --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4}
 
 failures: $(STAMP) ## list the events that exhausted FC's retries under make up (ossimg failures redrive sends them back)
 	$(BIN)/ossimg failures list --dir $${DATA:-.emulator-data}/failures

@@ -145,7 +145,15 @@ def _coverage(_: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
+    from .deploy.commands import template_problems
     from .up import serve
+
+    problems = template_problems(args.root.resolve(), args.rules)  # else uploads no trigger matches are ignored
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        print(f"up: template.yml does not agree with {args.rules} (`ossimg template --check`)", file=sys.stderr)
+        return 1
 
     serve(args.root.resolve(), args.data, args.host, args.port, args.rules, build=args.build,
           instances=args.instances)  # fmt: skip

@@ -123,3 +123,14 @@ def test_roles_prints_each_role_trusted_by_its_service(capsys):
                                         "acs:ram::1234567890123456:role/ossimg-oss-invoke"]  # fmt: skip
     assert deployer["oss:PutBucketEventNotification"] == ["acs:oss:*:1234567890123456:ossimg-uploads"]
     assert "fc:DeleteTrigger" in deployer
+
+
+def test_up_stops_when_the_template_and_rules_disagree(capsys, repo, tmp_path):
+    """Else the uploads of a prefix no trigger delivers would be silently ignored by the local cloud."""
+    rules = repo / "rules.yaml"
+    rules.write_text(rules.read_text().replace("  avatars/:", "  profile-pictures/:"))
+    code, out, err = run(capsys, "up", "--root", str(repo), "--rules", str(rules), "--port", "0", "--data",
+                         str(tmp_path / "data"), "--build", str(tmp_path / "b"))  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "no OSS trigger delivers uploads to oss://ossimg-uploads/profile-pictures/*" in err
+    assert err.splitlines()[-1] == f"up: template.yml does not agree with {rules} (`ossimg template --check`)"

@@ -31,8 +31,8 @@ from ossimg.logs import JsonLog
 from ossimg.on_upload import run
 from ossimg.oss import Oss2Client
 from ossimg.retry import Deadline
-from ossimg.rules.compiled import to_doc
 from ossimg.rules.load import load_rules, parse_rules
+from ossimg.rules.stored import compiled_path, write_compiled
 from ossimg.settings import Credentials
 from ossimg_local.emulator.backend import Backend
 from ossimg_local.emulator.faults import FaultRule
@@ -100,7 +100,7 @@ def function_dir(tmp: Path) -> Path:
     shutil.copytree(ROOT / "shared" / "ossimg", code / "ossimg", ignore=shutil.ignore_patterns("__pycache__"))
     (code / "rules.yaml").write_text(ONE_VARIANT)
     rules = load_rules(code / "rules.yaml")
-    (code / "rules.compiled.json").write_text(json.dumps(to_doc(rules, (code / "rules.yaml").read_bytes())))
+    write_compiled(rules, (code / "rules.yaml").read_bytes(), compiled_path(code / "rules.yaml"))
     return code
 
 

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     build = commands.add_parser("compile", help="validate rules and write the compiled form the function loads fast")
     build.add_argument("rules", type=Path)
-    build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled.json beside the rules")
+    build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
 
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {

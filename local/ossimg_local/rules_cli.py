@@ -54,8 +54,7 @@ def explain(path: Path, target: str, bucket: str | None, as_json: bool) -> int:
 
 def compile_rules(path: Path, out: Path | None) -> int:
     """Validate the rules and write their compiled form, which the function loads without pydantic."""
-    from ossimg.rules.compiled import to_doc
-    from ossimg.rules_source import compiled_path
+    from ossimg.rules.stored import compiled_path, write_compiled
 
     try:
         rules = load_rules(path)
@@ -63,7 +62,7 @@ def compile_rules(path: Path, out: Path | None) -> int:
         print(exc.message, file=sys.stderr)
         return 1
     target = out or compiled_path(path)
-    target.write_text(json.dumps(to_doc(rules, path.read_bytes()), ensure_ascii=False) + "\n", encoding="utf-8")
+    write_compiled(rules, path.read_bytes(), target)
     print(f"{path}: compiled to {target} (version {rules.version})")
     return 0
 

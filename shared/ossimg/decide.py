@@ -13,7 +13,7 @@ from .claims import is_claim_key
 from .events import ObjectEvent
 from .plan import PlanError, VariantPlan, plan_event
 from .preflight import static_reason
-from .rules.compiled import CompiledRule, CompiledRules
+from .rules.compiled import CompiledRule, RuleIndex
 
 
 class Decision(NamedTuple):
@@ -26,7 +26,7 @@ class Decision(NamedTuple):
     loop: bool = False  # the skip is a loop warning: the key looks like one of our own outputs
 
 
-def decide(record: ObjectEvent, rules: CompiledRules) -> Decision:
+def decide(record: ObjectEvent, rules: RuleIndex) -> Decision:
     """The decision for ``record``: skipped (with the reason) or planned."""
     if not record.is_complete_upload:
         return Decision(record, skip=f"{record.event_name} is not a completed upload")

@@ -12,10 +12,10 @@ from typing import Any
 from .decide import decide
 from .events import ObjectEvent, ParsedEvent
 from .plan import PlanError
-from .rules.compiled import CompiledRules
+from .rules.compiled import RuleIndex
 
 
-def explain_event(parsed: ParsedEvent, rules: CompiledRules) -> dict[str, Any]:
+def explain_event(parsed: ParsedEvent, rules: RuleIndex) -> dict[str, Any]:
     """The plan for every record of an event, and the records that could not be read."""
     return {
         "rules": rules.source,
@@ -25,7 +25,7 @@ def explain_event(parsed: ParsedEvent, rules: CompiledRules) -> dict[str, Any]:
     }
 
 
-def explain_record(record: ObjectEvent, rules: CompiledRules) -> dict[str, Any]:
+def explain_record(record: ObjectEvent, rules: RuleIndex) -> dict[str, Any]:
     """What the function would do with one record (before it reads the object's bytes)."""
     decision = decide(record, rules)
     return {

@@ -18,7 +18,7 @@ from .logs import JsonLog
 from .oss import OssClient
 from .pipeline import Execution, RecordOutcome, Status, VariantResult, run_decisions
 from .retry import Backoff, Deadline
-from .rules.compiled import CompiledRules
+from .rules.compiled import RuleIndex
 
 DEFAULT_TIMEOUT = 60.0
 
@@ -76,7 +76,7 @@ class Summary(NamedTuple):
 
 
 def run(
-    event: bytes | str, rules: CompiledRules, client: Callable[[], OssClient], log: JsonLog, *,
+    event: bytes | str, rules: RuleIndex, client: Callable[[], OssClient], log: JsonLog, *,
     deadline: Deadline | None = None, backoff: Backoff | None = None, workers: int = 8,
 ) -> Summary:  # fmt: skip
     """Process one FC event. Raises TransientFailure when a retry could still succeed."""

@@ -7,7 +7,7 @@ from typing import NamedTuple
 from .events import ObjectEvent
 from .img.formats import MIME, result_format
 from .img.saveas import process_with_saveas
-from .rules.compiled import CompiledRule, CompiledRules, CompiledVariant
+from .rules.compiled import CompiledRule, CompiledVariant, RuleIndex
 from .rules.keys import key_parts, render_key
 
 
@@ -37,7 +37,7 @@ class PlanError(NamedTuple):
     message: str
 
 
-def plan_event(event: ObjectEvent, rules: CompiledRules) -> tuple[list[CompiledRule], list[VariantPlan | PlanError]]:
+def plan_event(event: ObjectEvent, rules: RuleIndex) -> tuple[list[CompiledRule], list[VariantPlan | PlanError]]:
     """The rules that apply (empty when none does) and a plan or an error per variant."""
     matched = rules.match(event.key, event.bucket, event.content_type)
     return matched, [plan_variant(event, rule, v) for rule in matched for v in rule.variants]

@@ -5,14 +5,14 @@ a new version that does not validate is refused, the last good one stays, and th
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import OssCallError, RuleFileError
-from .rules.compiled import CompiledRules, from_doc, read_rule_file
+from .rules.compiled import RuleIndex, read_rule_file
+from .rules.stored import compiled_path, open_compiled
 
 if TYPE_CHECKING:
     from .logs import JsonLog
@@ -24,7 +24,7 @@ SCHEME = "oss://"
 class _Loaded:
     __slots__ = ("checked", "etag", "rules")
 
-    def __init__(self, rules: CompiledRules, etag: str, checked: float) -> None:
+    def __init__(self, rules: RuleIndex, etag: str, checked: float) -> None:
         self.rules, self.etag, self.checked = rules, etag, checked
 
 
@@ -50,7 +50,7 @@ class RulesSource:
         bucket, _, key = self.location[len(SCHEME) :].partition("/")
         return bucket, key
 
-    def get(self, log: JsonLog) -> CompiledRules:
+    def get(self, log: JsonLog) -> RuleIndex:
         """The rules to use now. Raises RuleFileError or OssCallError when none has ever loaded."""
         loaded = self._loaded
         if loaded is None:
@@ -90,27 +90,19 @@ class RulesSource:
         log.info("rules updated", source=self.location, etag=etag, rules_version=rules.version)
 
 
-def compiled_path(path: Path) -> Path:
-    """Where ``ossimg build`` puts the compiled form of a rule file: ``<stem>.compiled.json`` beside it."""
-    return path.with_name(path.stem + ".compiled.json")
-
-
-def load_file(path: Path) -> CompiledRules:
+def load_file(path: Path) -> RuleIndex:
     """Rules from a file; from its compiled form when that was made from these very bytes.
 
     Why: validating YAML needs pydantic and a YAML parser, tens of milliseconds at every cold start;
-    the compiled JSON needs neither, and its digest proves it matches the file shipped beside it.
+    the compiled form needs neither, is read a prefix at a time, and its digest proves it matches
+    the file shipped beside it.
     """
     text = read_rule_file(path)
-    cache = compiled_path(path)
-    if cache.is_file():
-        cached = from_doc(json.loads(cache.read_bytes()), text, str(path))
-        if cached is not None:
-            return cached
-    return _parse(text, str(path))
+    stored = open_compiled(compiled_path(path), text, str(path))
+    return stored if stored is not None else _parse(text, str(path))
 
 
-def _parse(text: bytes, source: str) -> CompiledRules:
+def _parse(text: bytes, source: str) -> RuleIndex:
     from .rules.load import parse_rules
 
     return parse_rules(text, source=source)

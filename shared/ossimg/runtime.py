@@ -12,7 +12,7 @@ from .logs import JsonLog
 from .on_upload import DEFAULT_TIMEOUT, run
 from .oss import OssClient
 from .retry import Backoff, Deadline
-from .rules.compiled import CompiledRules
+from .rules.compiled import RuleIndex
 from .settings import Settings
 
 FUNCTION = "on_upload"
@@ -45,7 +45,7 @@ class Instance:
         self._client: OssClient | None = None
         self.source = RulesSource(settings.rules, settings.code_dir, self.client, ttl=settings.rules_ttl)
 
-    def rules(self, log: JsonLog) -> CompiledRules:
+    def rules(self, log: JsonLog) -> RuleIndex:
         """The current rules (loaded on first use; kept in OSS, revalidated by ETag)."""
         return self.source.get(log)
 
@@ -55,7 +55,7 @@ class Instance:
             from .oss import Oss2Client
 
             s = self.settings
-            self._client = Oss2Client(s.endpoint, s.region, s.credentials)
+            self._client = Oss2Client(s.endpoint, s.region, s.credentials, proxy_from_env=s.proxy_from_env)
         return self._client
 
 
@@ -78,11 +78,13 @@ def instance(context: FcContext, log: JsonLog) -> Instance:
 
 
 def initialize(context: FcContext, stream: TextIO | None = None) -> None:
-    """FC initializer: load and check the rules and build the client before the first event."""
+    """FC initializer: read the settings and load the rules before the first event.
+
+    It does not build the OSS client: that imports oss2, which costs about as much as the rest of a
+    cold start, and an event no rule matches never needs it. The first event with work pays for it.
+    """
     log = JsonLog(stream, request_id=getattr(context, "request_id", ""), function=FUNCTION)
-    warm = instance(context, log)
-    warm.rules(log)
-    warm.client()
+    instance(context, log).rules(log)
 
 
 def deadline_of(context: Any) -> Deadline:

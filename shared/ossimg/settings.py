@@ -9,6 +9,7 @@ Environment variables (set in template.yml):
 ``OSSIMG_REGION``        region of the buckets (default: the function's region)
 ``OSSIMG_RETRY_ATTEMPTS`` tries of one OSS call on throttling, 5xx or a dropped connection (default 5)
 ``OSSIMG_RETRY_BASE``    seconds of the first backoff, doubled per try, full jitter (default 0.05)
+``OSSIMG_PROXY_FROM_ENV`` ``1``: OSS requests use the ``HTTP(S)_PROXY`` variables (default: not read)
 
 Credentials come from ``context.credentials`` on the Python 3.10 runtime and from
 ``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN`` on Python 3.12,
@@ -47,6 +48,7 @@ class Settings(NamedTuple):
     rules_ttl: float = 60
     retry_attempts: int = 5
     retry_base: float = 0.05
+    proxy_from_env: bool = False
 
     @classmethod
     def from_runtime(
@@ -66,6 +68,7 @@ class Settings(NamedTuple):
             rules_ttl=_seconds(env.get("OSSIMG_RULES_TTL", "60"), "OSSIMG_RULES_TTL"),
             retry_attempts=_attempts(env.get("OSSIMG_RETRY_ATTEMPTS", "5")),
             retry_base=_seconds(env.get("OSSIMG_RETRY_BASE", "0.05"), "OSSIMG_RETRY_BASE"),
+            proxy_from_env=env.get("OSSIMG_PROXY_FROM_ENV", "") == "1",
         )
 
 

@@ -14,6 +14,7 @@ import fc2
 import pytest
 from fc2.fc_exceptions import FcError
 
+from ossimg.rules.stored import StoredRules
 from ossimg.rules_source import load_file
 from ossimg_local.cli import main
 from ossimg_local.deploy.apply import deploy, prepare
@@ -69,8 +70,9 @@ def test_the_build_is_the_code_folder_fc_runs(out):
     assert (folder / "ossimg" / "on_upload.py").is_file()
     assert not list((folder / "ossimg").rglob("__pycache__"))
     assert not (folder / "__init__.py").exists()  # the linters' marker stays in the repository
-    compiled = json.loads((folder / "rules.compiled.json").read_text())
-    assert compiled["version"] == load_file(folder / "rules.yaml").version  # the compiled form is the one used
+    used = load_file(folder / "rules.yaml")
+    assert isinstance(used, StoredRules)  # the compiled form is the one used, read a prefix at a time
+    assert used.version == json.loads((folder / "rules.compiled" / "index.json").read_text())["version"]
 
 
 def test_a_first_deploy_creates_everything_then_nothing_is_left_to_do(fc, out):

@@ -10,9 +10,12 @@ import sys
 import pytest
 from PIL import Image
 
+from ossimg.errors import OssCallError
+from ossimg.oss import Oss2Client
+from ossimg.settings import Credentials
 from ossimg_local.emulator.faults import FaultRule
 
-from .conftest import ROOT, log_lines
+from .conftest import AK, ROOT, SK, log_lines
 
 
 def one(cloud, load_event, *, key="uploads/photos/cat.jpg", data=None, **fields):
@@ -142,19 +145,19 @@ def test_the_initializer_runs_once_and_warms_the_instance(cloud, load_event):
     assert '"rules loaded"' not in second.logs
 
 
-def test_a_non_matching_event_never_imports_oss2(cloud, root):
+def test_the_initializer_and_a_non_matching_event_never_import_oss2(cloud, root):
     script = (
         "import sys, json, types; sys.path.insert(0, 'functions/on_upload'); import index;"
         "ctx = types.SimpleNamespace(request_id='r', region='cn-hangzhou', function=types.SimpleNamespace(timeout=9),"
         " credentials=types.SimpleNamespace(access_key_id='a', access_key_secret='b', security_token=''));"
         "event = json.dumps({'events': [{'eventName': 'ObjectCreated:PutObject',"
         " 'oss': {'bucket': {'name': 'ossimg-uploads'}, 'object': {'key': 'elsewhere/x.jpg'}}}]}).encode();"
-        "print(index.handler(event, ctx)); print('oss2' in sys.modules, 'pydantic' in sys.modules)"
+        "index.initialize(ctx); print(index.handler(event, ctx)); print('oss2' in sys.modules)"
     )
     env = {"OSSIMG_OSS_ENDPOINT": cloud.endpoint, "OSSIMG_RULES": str(root / "rules" / "example.yaml"),
            "PATH": "/usr/bin:/bin"}  # fmt: skip
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
-    assert done.stdout.splitlines()[-1].split()[0] == "False"
+    assert done.stdout.splitlines()[-1] == "False"
 
 
 def test_an_event_without_an_etag_still_gets_lineage(cloud, load_event):
@@ -164,3 +167,17 @@ def test_an_event_without_an_etag_still_gets_lineage(cloud, load_event):
     runner.invoke(json.dumps(event).encode())
     again = json.loads(runner.invoke(json.dumps(event).encode()).result)
     assert (again["ok"], again["up_to_date"]) == (0, 3)
+
+
+@pytest.mark.parametrize(("from_env", "reachable"), [(False, True), (True, False)])
+def test_the_proxy_variables_are_read_only_when_asked(cloud, monkeypatch, from_env, reachable):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    client = Oss2Client(cloud.endpoint, "cn-hangzhou", Credentials(AK, SK), proxy_from_env=from_env)
+    if reachable:
+        assert client.user_meta("ossimg-uploads", "absent.jpg") is None
+    else:
+        with pytest.raises(OssCallError) as exc:
+            client.user_meta("ossimg-uploads", "absent.jpg")
+        assert exc.value.transient

@@ -36,7 +36,7 @@ class TestValidate:
         report = json.loads(done.stdout)
         assert report["ok"] is False
         assert {(e["line"], e["location"]) for e in report["errors"]} >= {
-            (6, "rules['uploads/'].variants.thumb.ops"), (14, "rules['avatars/'].varaints"),
+            (7, "rules['uploads/'].variants.thumb.ops[0]"), (14, "rules['avatars/'].varaints"),
         }  # fmt: skip
 
     def test_invalid_rules_as_text(self, root):

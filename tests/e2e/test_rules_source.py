@@ -74,7 +74,7 @@ def test_a_bad_change_is_kept_out_and_logged(source, config):
     assert chain(source.get(JsonLog(log))) == "image/resize,w_100"
     refused = lines(log)[-1]
     assert (refused["level"], refused["msg"]) == ("ERROR", "rules update refused; keeping the last good version")
-    assert "rules['up/'].variants.v.ops: ops: resize: w must be an integer in [1, 16384]" in refused["error_message"]
+    assert "rules['up/'].variants.v.ops[0]: resize: w must be an integer in [1, 16384]" in refused["error_message"]
     source.clock.now = 62
     source.get(JsonLog(log))
     assert len(lines(log)) == 2  # the same bad version is not fetched and reported again

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import crcmod
+from fastcrc import crc64
 
 from ..fc.build_info import BuildInfo
 from ..fc.runtimes import UnknownRuntime, runtime_target
@@ -61,8 +61,7 @@ def code_zip(folder: Path) -> bytes:
 
 def checksum(data: bytes) -> str:
     """CRC-64/ECMA-182 of ``data`` as OSS and FC write it (a decimal string)."""
-    crc = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
-    return str(crc(data))
+    return str(int(crc64.xz(data)))  # CRC-64/XZ: ECMA-182, reflected, all ones in and out
 
 
 @dataclass

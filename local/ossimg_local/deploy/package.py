@@ -30,8 +30,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ossimg.rules.compiled import to_doc
 from ossimg.rules.load import load_rules
+from ossimg.rules.stored import compiled_path, write_compiled
 
 from ..fc.build_info import BuildInfo
 from ..fc.interpreter import Interpreter, find_interpreter
@@ -106,8 +106,7 @@ def _code(root: Path, spec: FunctionSpec, rules: Path, target: Path) -> None:
     if not name.startswith("oss://"):
         shutil.copy(rules, target / name)
         compiled = load_rules(target / name)
-        cache_file = (target / name).with_name(Path(name).stem + ".compiled.json")
-        cache_file.write_text(json.dumps(to_doc(compiled, (target / name).read_bytes())), encoding="utf-8")
+        write_compiled(compiled, (target / name).read_bytes(), compiled_path(target / name))
 
 
 def _link_layer(layer: Path, folder: Path) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import crcmod
-
-# CRC-64/ECMA-182 as OSS computes it (reflected, all-ones xorout); crc64(b"") == 0.
-_crc64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
+from fastcrc import crc64 as _crc64
 
 
 def crc64(data: bytes, crc: int = 0) -> int:
-    """CRC-64/ECMA of ``data``, continuing from ``crc``."""
-    return int(_crc64(data, crc))
+    """CRC-64 of ``data`` as OSS computes it, continuing from ``crc``: the ECMA-182 polynomial,
+    reflected, all ones in and out (CRC-64/XZ; what oss2 builds with crcmod). Native code: crcmod's
+    took two thirds of a 1 MB PUT."""
+    return int(_crc64.xz(data, initial=crc))
 
 
 class Digest:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-import crcmod
+from fastcrc import crc64
 
 from .api_checks import Refused, check_async, check_bucket, check_trigger
 from .build_info import BuildMismatch
@@ -54,9 +54,6 @@ class FcApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-_CRC64 = crcmod.mkCrcFun(0x142F0E1EBA9EA3693, initCrc=0, xorOut=0xFFFFFFFFFFFFFFFF, rev=True)
 
 
 def _now() -> str:
@@ -234,7 +231,7 @@ class FcApi:
         current.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
         if code:
             self.code[key] = base64.b64decode(code)
-            current["codeChecksum"] = str(_CRC64(self.code[key]))
+            current["codeChecksum"] = str(int(crc64.xz(self.code[key])))
             current["codeSize"] = len(self.code[key])
         self.functions[key] = current
         stale = self._runners.pop(key, None)  # the next invocation starts new instances of the new code

@@ -12,7 +12,6 @@ of rules (a prefix trie flattened into a hash per length).
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 from collections.abc import Iterator
 from functools import cached_property
@@ -92,62 +91,42 @@ class Output(NamedTuple):
     variant: CompiledVariant
 
 
-class CompiledRules:
-    """Every rule of one file, indexed by prefix, plus the digest that identifies this version."""
+class RuleIndex:
+    """How rules are found for a key. The algorithms live here once; where the rules are kept (all in
+    memory, or on disk and read a prefix at a time) is the subclass's business."""
 
-    def __init__(self, rules: tuple[CompiledRule, ...], version: str, source: str) -> None:
-        self.rules = rules
-        self.version = version
-        self.source = source
-        groups: dict[str, list[CompiledRule]] = {}
-        for rule in rules:
-            groups.setdefault(rule.prefix, []).append(rule)
-        self._by_prefix = {p: tuple(sorted(g, key=lambda r: (-r.priority, r.order))) for p, g in groups.items()}
-        self._lengths = tuple(sorted({len(p) for p in self._by_prefix}, reverse=True))
+    version: str
+    source: str
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CompiledRules):
-            return NotImplemented
-        return (self.rules, self.version, self.source) == (other.rules, other.version, other.source)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"CompiledRules({len(self.rules)} rules, version={self.version!r}, source={self.source!r})"
-
-    def candidates(self, key: str) -> Iterator[CompiledRule]:
-        """Rules whose prefix is a prefix of ``key``, in precedence order."""
-        for length in self._lengths:
-            if length <= len(key):
-                yield from self._by_prefix.get(key[:length], ())
-
-    @cached_property
-    def _outputs(self) -> tuple[dict[str, list[Output]], tuple[int, ...]]:
-        index: dict[str, list[Output]] = {}
-        for rule in self.rules:
-            for variant in rule.variants:
-                fixed = {"variant": variant.name, "rule": rule.prefix}
-                if variant.fixed_format:
-                    fixed["format"] = variant.fixed_format
-                pattern = output_pattern(variant.key_template, fixed)
-                bucket = variant.bucket or rule.bucket
-                index.setdefault(literal_prefix(variant.key_template), []).append(
-                    Output(bucket, pattern, rule, variant)
-                )
-        return index, tuple(sorted({len(p) for p in index}, reverse=True))
-
-    def produced_by(self, bucket: str, key: str) -> Output | None:
-        """The variant whose output ``bucket/key`` could be: the run-time guard against loops."""
-        index, lengths = self._outputs
-        for length in lengths:
-            for out in index.get(key[:length], ()) if length <= len(key) else ():
-                if (out.bucket is None or out.bucket == bucket) and out.pattern.fullmatch(key):
-                    return out
-        return None
+    def prefix_lengths(self) -> tuple[int, ...]:
+        """The distinct lengths of the rules' prefixes, longest first."""
+        raise NotImplementedError
 
     def with_prefix(self, prefix: str) -> tuple[CompiledRule, ...]:
         """The rules declared for exactly ``prefix``, in precedence order."""
-        return self._by_prefix.get(prefix, ())
+        raise NotImplementedError
+
+    def output_lengths(self) -> tuple[int, ...]:
+        """The distinct lengths of the variants' output prefixes, longest first."""
+        raise NotImplementedError
+
+    def outputs_under(self, literal: str) -> tuple[Output, ...]:
+        """The variants whose output keys start with exactly ``literal``."""
+        raise NotImplementedError
+
+    def candidates(self, key: str) -> Iterator[CompiledRule]:
+        """Rules whose prefix is a prefix of ``key``, in precedence order."""
+        for length in self.prefix_lengths():
+            if length <= len(key):
+                yield from self.with_prefix(key[:length])
+
+    def produced_by(self, bucket: str, key: str) -> Output | None:
+        """The variant whose output ``bucket/key`` could be: the run-time guard against loops."""
+        for length in self.output_lengths():
+            for out in self.outputs_under(key[:length]) if length <= len(key) else ():
+                if (out.bucket is None or out.bucket == bucket) and out.pattern.fullmatch(key):
+                    return out
+        return None
 
     def explain(self, key: str, bucket: str, content_type: str | None = None) -> list[Candidate]:
         """Every candidate and what became of it: applied, passed over, or not reached."""
@@ -176,7 +155,69 @@ class CompiledRules:
         return applied
 
 
-CACHE_FORMAT = 2
+def outputs_of(rule: CompiledRule) -> list[tuple[str, Output]]:
+    """Each variant's output, with the fixed start every key it writes has."""
+    found = []
+    for variant in rule.variants:
+        fixed = {"variant": variant.name, "rule": rule.prefix}
+        if variant.fixed_format:
+            fixed["format"] = variant.fixed_format
+        output = Output(variant.bucket or rule.bucket, output_pattern(variant.key_template, fixed), rule, variant)
+        found.append((literal_prefix(variant.key_template), output))
+    return found
+
+
+def by_precedence(rules: list[CompiledRule]) -> tuple[CompiledRule, ...]:
+    """Rules of one prefix in the order they are tried: higher priority first, then file order."""
+    return tuple(sorted(rules, key=lambda r: (-r.priority, r.order)))
+
+
+class CompiledRules(RuleIndex):
+    """Every rule of one file in memory, indexed by prefix, plus the digest that identifies this version."""
+
+    def __init__(self, rules: tuple[CompiledRule, ...], version: str, source: str) -> None:
+        self.rules = rules
+        self.version = version
+        self.source = source
+        groups: dict[str, list[CompiledRule]] = {}
+        for rule in rules:
+            groups.setdefault(rule.prefix, []).append(rule)
+        self._by_prefix = {p: by_precedence(g) for p, g in groups.items()}
+        self._lengths = tuple(sorted({len(p) for p in self._by_prefix}, reverse=True))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CompiledRules):
+            return NotImplemented
+        return (self.rules, self.version, self.source) == (other.rules, other.version, other.source)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"CompiledRules({len(self.rules)} rules, version={self.version!r}, source={self.source!r})"
+
+    def prefix_lengths(self) -> tuple[int, ...]:
+        """See :class:`RuleIndex`."""
+        return self._lengths
+
+    def with_prefix(self, prefix: str) -> tuple[CompiledRule, ...]:
+        """See :class:`RuleIndex`."""
+        return self._by_prefix.get(prefix, ())
+
+    @cached_property
+    def _outputs(self) -> dict[str, tuple[Output, ...]]:
+        index: dict[str, list[Output]] = {}
+        for rule in self.rules:
+            for literal, output in outputs_of(rule):
+                index.setdefault(literal, []).append(output)
+        return {literal: tuple(outputs) for literal, outputs in index.items()}
+
+    def output_lengths(self) -> tuple[int, ...]:
+        """See :class:`RuleIndex`."""
+        return tuple(sorted({len(p) for p in self._outputs}, reverse=True))
+
+    def outputs_under(self, literal: str) -> tuple[Output, ...]:
+        """See :class:`RuleIndex`."""
+        return self._outputs.get(literal, ())
 
 
 def read_rule_file(path: Path) -> bytes:
@@ -187,31 +228,19 @@ def read_rule_file(path: Path) -> bytes:
         raise RuleFileError([RuleError(f"cannot read the rule file ({exc.strerror}).", source=str(path))]) from None
 
 
-def to_doc(rules: CompiledRules, source_text: bytes) -> dict[str, Any]:
-    """A JSON-ready form of compiled rules, tied to the exact rule-file bytes they came from."""
-    return {
-        "format": CACHE_FORMAT,
-        "source_sha256": hashlib.sha256(source_text).hexdigest(),
-        "version": rules.version,
-        "rules": [
-            {**{k: v for k, v in r._asdict().items() if k not in ("variants", "glob_matcher")},
-             "variants": [v._asdict() for v in r.variants]}
-            for r in rules.rules
-        ],
-    }  # fmt: skip
+def rule_doc(rule: CompiledRule) -> dict[str, Any]:
+    """A JSON-ready form of one compiled rule."""
+    doc = {k: v for k, v in rule._asdict().items() if k not in ("variants", "glob_matcher")}
+    return {**doc, "variants": [v._asdict() for v in rule.variants]}
 
 
-def from_doc(doc: dict[str, Any], source_text: bytes, source: str) -> CompiledRules | None:
-    """Compiled rules from :func:`to_doc`'s output, or None when they belong to other bytes."""
-    if doc.get("format") != CACHE_FORMAT or doc.get("source_sha256") != hashlib.sha256(source_text).hexdigest():
-        return None
-    rules = []
-    for r in doc["rules"]:
-        variants = tuple(CompiledVariant(**v) for v in r.pop("variants"))
-        glob = r.get("glob")
-        rules.append(CompiledRule(**{**r, "suffixes": tuple(r["suffixes"]), "content_types": tuple(r["content_types"])},
-                                  variants=variants, glob_matcher=Glob.compile(glob) if glob else None))  # fmt: skip
-    return CompiledRules(tuple(rules), doc["version"], source)
+def rule_from_doc(doc: dict[str, Any]) -> CompiledRule:
+    """Inverse of :func:`rule_doc`."""
+    fields = {k: v for k, v in doc.items() if k != "variants"}
+    fields |= {"suffixes": tuple(fields["suffixes"]), "content_types": tuple(fields["content_types"])}
+    glob = fields.get("glob")
+    variants = tuple(CompiledVariant(**v) for v in doc["variants"])
+    return CompiledRule(**fields, variants=variants, glob_matcher=Glob.compile(glob) if glob else None)
 
 
 def type_matches(kind: str, pattern: str) -> bool:

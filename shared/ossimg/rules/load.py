@@ -34,18 +34,39 @@ def parse_rules(text: bytes, *, source: str) -> CompiledRules:
     except TooDeep as exc:
         raise RuleFileError([RuleError(f"refused before parsing: {exc}.", source=source)]) from None
     doc = _read_yaml(text, source, "safe")
-    try:
-        ruleset = RuleSet.model_validate(doc)
-    except ValidationError as exc:
+    ruleset, invalid = _validate(doc)
+    problems: list[Problem] = []
+    if ruleset is not None:  # the checks across rules run on every rule that validated
+        rules, problems = compile_rules(ruleset, version=hashlib.sha256(text).hexdigest()[:16], source=source)
+        problems += check_rules(rules, ruleset.region, ruleset.buckets)
+    if invalid or problems:
         located = _read_yaml(text, source, "rt")
-        raise RuleFileError([_rule_error(e, located, source) for e in exc.errors()]) from None
-    version = hashlib.sha256(text).hexdigest()[:16]
-    rules, problems = compile_rules(ruleset, version=version, source=source)
-    problems += check_rules(rules, ruleset.region, ruleset.buckets)
-    if problems:
-        located = _read_yaml(text, source, "rt")
-        raise RuleFileError([_problem(p, located, source) for p in problems])
+        errors = [_rule_error(e, located, source) for e in invalid] + [_problem(p, located, source) for p in problems]
+        raise RuleFileError(sorted(errors, key=lambda e: (e.line or 0, e.location)))
     return rules
+
+
+def _validate(doc: dict[str, Any]) -> tuple[RuleSet | None, list[Any]]:
+    """The rule set, or the one made of the rules that validated (None when something outside the
+    rules is wrong, or no rule is left), and every validation error."""
+    try:
+        return RuleSet.model_validate(doc), []
+    except ValidationError as exc:
+        errors = exc.errors()
+    places = [e["loc"] for e in errors]
+    if any(len(loc) < 2 or loc[0] != "rules" for loc in places):
+        return None, errors
+    # (prefix, index of the rule in its list), or (prefix, None) when the prefix's value itself is wrong
+    bad = {(loc[1], loc[2] if len(loc) > 2 and isinstance(loc[2], int) else None) for loc in places}
+    kept = {}
+    for prefix, value in doc["rules"].items():
+        items = [item for i, item in enumerate(value if isinstance(value, list) else [value]) if (prefix, i) not in bad]
+        if (prefix, None) not in bad and items:
+            kept[prefix] = items
+    try:
+        return (RuleSet.model_validate({**doc, "rules": kept}) if kept else None), errors
+    except ValidationError:
+        return None, errors
 
 
 def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> tuple[CompiledRules, list[Problem]]:

@@ -10,12 +10,12 @@ its variants. A variant is an ordered list of IMG operations (its own ``ops``, a
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..errors import OpError
-from ..img.chain import check, parse, parse_action
+from ..img.chain import MAX_PROCESS_LENGTH, PREFIX, STYLE_PREFIX, check, parse, parse_action
 from ..img.formats import READ_FORMATS, UNREADABLE_SUFFIXES, is_readable_type
 from ..img.ops import Op, Style, op_class
 from .keys import template_fields
@@ -72,18 +72,34 @@ def _presets_schema(schema: dict[str, Any]) -> None:
     schema["additionalProperties"] = ops
 
 
+def _op_item(item: Any) -> Op:
+    """One operation, validated on its own: an error names its place in the list."""
+    if isinstance(item, Op):
+        return item
+    op: Op = _wrap(lambda: _to_op(item))
+    return op
+
+
+OpItem = Annotated[Op, BeforeValidator(_op_item)]
+
+
 class Variant(Strict):
     """One output: the IMG operations, where the result is saved, and under which key."""
 
     preset: str | None = Field(None, description="a name from presets; its operations come first")
-    ops: list[Op] = Field(default_factory=list, json_schema_extra=_ops_schema)
+    ops: list[OpItem] = Field(default_factory=list, json_schema_extra=_ops_schema)
     key: str = Field(min_length=1, description="output key template, e.g. thumbs/{dir}/{stem}.{format}")
     bucket: str | None = Field(None, description="target bucket; default: the uploaded object's bucket")
 
     @field_validator("ops", mode="before")
     @classmethod
-    def _build_ops(cls, value: Any) -> list[Op]:
-        return to_ops(value)
+    def _op_items(cls, value: Any) -> Any:
+        return op_items(value)
+
+    @field_validator("ops")
+    @classmethod
+    def _chain_rules(cls, value: list[Op]) -> list[Op]:
+        return chain_checked(value)
 
     @field_validator("key")
     @classmethod
@@ -167,7 +183,7 @@ class RuleSet(Strict):
     version: Literal[1] = 1
     region: str | None = Field(None, description="region of the source buckets (and of targets by default)")
     buckets: dict[str, str] = Field(default_factory=dict, description="bucket -> region, for buckets elsewhere")
-    presets: dict[str, list[Op]] = Field(default_factory=dict, json_schema_extra=_presets_schema)
+    presets: dict[str, list[OpItem]] = Field(default_factory=dict, json_schema_extra=_presets_schema)
     rules: dict[str, list[Rule]] = Field(
         min_length=1, description="prefix -> a rule, or a list of rules", json_schema_extra=_one_or_many_schema
     )
@@ -182,10 +198,15 @@ class RuleSet(Strict):
 
     @field_validator("presets", mode="before")
     @classmethod
-    def _build_presets(cls, value: Any) -> dict[str, list[Op]]:
+    def _preset_items(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             raise ValueError("presets maps a name to a list of operations.")
-        return {str(_name(str(k), "preset")): to_ops(v) for k, v in value.items()}
+        return {str(_name(str(k), "preset")): op_items(v) for k, v in value.items()}
+
+    @field_validator("presets")
+    @classmethod
+    def _preset_chain_rules(cls, value: dict[str, list[Op]]) -> dict[str, list[Op]]:
+        return {name: chain_checked(ops) for name, ops in value.items()}
 
     @field_validator("region")
     @classmethod
@@ -205,32 +226,38 @@ class RuleSet(Strict):
         return [(p, r) for p, rules in self.rules.items() for r in rules]
 
 
-def to_ops(value: Any) -> list[Op]:
-    """Operations from a chain string or a list of ``{action: params}`` / ``"action,k_v"`` items."""
+def op_items(value: Any) -> Any:
+    """An ``ops`` value as a list of items to validate one by one, so every bad operation is reported
+    at its own place: a chain string is split into its actions (``style/…`` and malformed chains are
+    one item, reported whole)."""
     if isinstance(value, str):
-        ops: list[Op] = _wrap(lambda: parse(value), "ops")
-        return ops
+        body = value[len(PREFIX) :] if value.startswith(PREFIX) and len(value) <= MAX_PROCESS_LENGTH else ""
+        return body.split("/") if body else [value]
     if not isinstance(value, list):
         raise ValueError("ops must be a list of operations or an image/… chain string.")
-    ops = [_wrap(lambda item=item: _to_op(item), f"ops[{i}]") for i, item in enumerate(value)]
-    _wrap(lambda: check(ops), "ops")
+    return value
+
+
+def chain_checked(ops: list[Op]) -> list[Op]:
+    """The rules that span a chain (watermark count, what stands alone), once every item is valid."""
+    _wrap(lambda: check(ops))
     return ops
 
 
 def _to_op(item: Any) -> Op:
     if isinstance(item, str):
-        return parse(item)[0] if item.startswith("style/") else parse_action(item)
+        return parse(item)[0] if item.startswith((STYLE_PREFIX, PREFIX)) else parse_action(item)
     if isinstance(item, dict) and len(item) == 1:
         ((action, params),) = item.items()
         return (Style if action == "style" else op_class(str(action))).build(params)
     raise ValueError("each operation is one {action: parameters} mapping, e.g. {resize: {w: 200}}.")
 
 
-def _wrap(build: Any, where: str) -> Any:
+def _wrap(build: Any) -> Any:
     try:
         return build()
     except OpError as exc:
-        raise ValueError(f"{where}: {exc.message}") from None
+        raise ValueError(exc.message) from None
 
 
 def _name(value: str, what: str) -> str:

@@ -20,6 +20,25 @@ def test_the_example_rules_compile(root):
     assert len(rules.version) == 16
 
 
+def test_every_bad_operation_and_every_cross_rule_problem_at_once(root):
+    path = root / "tests" / "testdata" / "rules" / "bad_all_at_once.yaml"
+    with pytest.raises(RuleFileError) as exc:
+        load_rules(path)
+    found = [(e.line, e.location) for e in exc.value.errors]
+    assert found == [
+        # five bad operations of one variant, each at its own line
+        (7, "rules['uploads/'].variants.thumb.ops[0]"), (8, "rules['uploads/'].variants.thumb.ops[1]"),
+        (9, "rules['uploads/'].variants.thumb.ops[2]"), (10, "rules['uploads/'].variants.thumb.ops[3]"),
+        (11, "rules['uploads/'].variants.thumb.ops[4]"),
+        # and, although those failed, the checks across the rules that did validate
+        (13, "rules['avatars/']"), (13, "rules['avatars/'].variants.small.key"),
+        (20, "rules['loop/'].variants.v.key"),
+    ]  # fmt: skip
+    messages = [e.detail for e in exc.value.errors]
+    assert "two rules share this prefix" in messages[5]
+    assert "(a loop)" in messages[7]
+
+
 def test_version_changes_with_the_content(root):
     text = (root / "rules" / "example.yaml").read_bytes()
     assert parse_rules(text, source="a").version != parse_rules(text + b"\n# edit\n", source="a").version
@@ -31,18 +50,15 @@ def test_every_problem_is_reported_with_file_line_and_path(root):
         load_rules(path)
     found = {(e.location, e.line): e.detail for e in exc.value.errors}
     assert set(found) == {
-        ("rules['uploads/'].variants.thumb.ops", 6),
-        ("rules['uploads/'].variants.huge.ops", 10),
+        ("rules['uploads/'].variants.thumb.ops[0]", 7),  # the line of the item itself
+        ("rules['uploads/'].variants.huge.ops[1]", 10),  # an action inside a chain string: its line
         ("rules['uploads/'].variants.huge.key", 11),
         ("rules['uploads/'].variants.huge.bucket", 12),
         ("rules['avatars/'].varaints", 14),
         ("rules['avatars/'].variants", 13),
     }
-    assert (
-        "ops[0]: resize: w must be an integer in [1, 16384], got 0"
-        in found[("rules['uploads/'].variants.thumb.ops", 6)]
-    )
-    assert "format" in found[("rules['uploads/'].variants.huge.ops", 10)]
+    assert "resize: w must be an integer in [1, 16384], got 0" in found[("rules['uploads/'].variants.thumb.ops[0]", 7)]
+    assert "format" in found[("rules['uploads/'].variants.huge.ops[1]", 10)]
     assert "{width}" in found[("rules['uploads/'].variants.huge.key", 11)]
     assert found[("rules['avatars/'].varaints", 14)] == "unknown field; remove it or check its spelling."
     assert str(path) in str(exc.value)

@@ -184,6 +184,13 @@ def test_an_unreachable_endpoint_is_one_line(deploy_cli):
     assert len(err.splitlines()) == 1
 
 
+def test_an_endpoint_that_is_not_fc_is_one_line(deploy_cli, cloud):
+    code, _, err = deploy_cli(FC_SK, endpoint=cloud.endpoint)  # the OSS emulator: it answers in XML
+    assert code == 1
+    assert err == ("deploy: reading service ossimg: the endpoint answered with something that is not FC's JSON: "
+                   "check --endpoint, which is https://<account id>.<region>.fc.aliyuncs.com\n")  # fmt: skip
+
+
 def test_deploy_refuses_a_build_made_for_another_runtime(deploy_cli, out, tmp_path, fc):
     other = tmp_path / "build"
     shutil.copytree(out, other)

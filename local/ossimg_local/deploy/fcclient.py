@@ -103,6 +103,9 @@ def call(what: str, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
     try:
         with quiet():
             return operation(*args, **kwargs)
+    except requests.JSONDecodeError:  # fc2 reads an error answer as JSON before raising
+        raise DeployError(f"{what}: the endpoint answered with something that is not FC's JSON: check --endpoint, "
+                          "which is https://<account id>.<region>.fc.aliyuncs.com") from None  # fmt: skip
     except requests.RequestException as exc:
         raise DeployError(f"{what}: no answer from FC ({type(exc).__name__}): check the endpoint and the "
                           "network, then deploy again") from None  # fmt: skip

@@ -82,6 +82,18 @@ def test_without_the_runtimes_python_local_runs_get_a_separate_variant(tmp_path,
     assert info.unfit_for(PY310).startswith("it was built for Python 3.11 (cp311, linux-x86_64; this machine's Python")
 
 
+def test_without_the_runtimes_python_the_deployed_build_is_still_the_runtimes(tmp_path, monkeypatch):
+    """No python3.10 here (Python 3.11 only): `ossimg build` still installs for FC's python3.10, and
+    ships no bytecode, which only python3.10 could compile."""
+    monkeypatch.setattr(package, "find_interpreter", lambda _runtime: Interpreter("/x/python3", "3.11", "linux-x86_64",
+                                                                                   exact=False))  # fmt: skip
+    seed(runtime_layer_path(tmp_path / "cache", None))
+    folder = build_function(ROOT, on_upload(), RULES, tmp_path / "build", cache=tmp_path / "cache")
+    assert (folder / "cached_marker").is_dir()
+    assert BuildInfo.read(folder) == BuildInfo("3.10", "cp310", "manylinux_2_28_x86_64", runtime_requirements(),
+                                               True, "python3.10", bytecode=False)  # fmt: skip
+
+
 def test_a_runtime_ossimg_cannot_build_for_is_one_clear_error(tmp_path):
     with pytest.raises(BuildError, match=r"Runtime 'nodejs14' in template.yml: ossimg builds for python3.10"):
         build_function(ROOT, replace(on_upload(), runtime="nodejs14"), RULES, tmp_path / "build")

@@ -157,7 +157,7 @@ def test_deploy_with_a_wrong_key_is_one_line_without_headers(deploy_cli, caplog)
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
-        "deploy: reading service ossimg: FC answered 403 SignatureNotMatch: the request signature does not match; "
+        "ossimg deploy: reading service ossimg: FC answered 403 SignatureNotMatch: the request signature does not match; "
         "check ALIBABA_CLOUD_ACCESS_KEY_SECRET: it does not belong to that key id"
     ]
     logged = " ".join(record.getMessage() for record in caplog.records)
@@ -180,14 +180,14 @@ def test_an_unreachable_endpoint_is_one_line(deploy_cli):
         port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
     code, _, err = deploy_cli(FC_SK, endpoint=f"http://127.0.0.1:{port}")
     assert code == 1
-    assert err.startswith(f"deploy: cannot reach FC at http://127.0.0.1:{port} (")
+    assert err.startswith(f"ossimg deploy: cannot reach FC at http://127.0.0.1:{port} (")
     assert len(err.splitlines()) == 1
 
 
 def test_an_endpoint_that_is_not_fc_is_one_line(deploy_cli, cloud):
     code, _, err = deploy_cli(FC_SK, endpoint=cloud.endpoint)  # the OSS emulator: it answers in XML
     assert code == 1
-    assert err == ("deploy: reading service ossimg: the endpoint answered with something that is not FC's JSON: "
+    assert err == ("ossimg deploy: reading service ossimg: the endpoint answered with something that is not FC's JSON: "
                    "check --endpoint, which is https://<account id>.<region>.fc.aliyuncs.com\n")  # fmt: skip
 
 
@@ -197,7 +197,7 @@ def test_deploy_refuses_a_build_made_for_another_runtime(deploy_cli, out, tmp_pa
     BuildInfo("3.11", "cp311", "linux-x86_64", ("oss2",)).write(other / "on_upload")
     code, _, err = deploy_cli(FC_SK, build=other)
     assert code == 1
-    assert err == (f"deploy: {other / 'on_upload'} cannot be deployed as on_upload (Runtime python3.10): it was "
+    assert err == (f"ossimg deploy: {other / 'on_upload'} cannot be deployed as on_upload (Runtime python3.10): it was "
                    "built for Python 3.11 (cp311, linux-x86_64; this machine's Python, for local runs only), not for "
                    "python3.10 (CPython 3.10 on manylinux <= glibc 2.28 (x86_64)); run `make build`\n")  # fmt: skip
     assert fc[0].services == {}  # refused before anything was sent

@@ -1,5 +1,7 @@
 """The deployment commands behind ``ossimg build``, ``template``, ``roles`` and ``deploy``: each prints
-what it did, and any failure as one line on stderr, without a traceback; the exit code says which."""
+what it did; a failure is a UsageError, which the command line prints as one line (``ossimg deploy:
+…``) with its exit code: 1 for a problem found (FC refused, the template disagrees), 2 for a usage
+mistake (no keys)."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ossimg.rules.load import load_rules
 
 from ..fc.template import FunctionSpec, load_template
+from ..usererrors import EXIT_PROBLEMS, EXIT_USAGE, UsageError
 from .check import check_files, render
 from .fcclient import DeployError
 from .needs import NeedsError
@@ -18,12 +22,11 @@ from .package import BuildError, build_function, describe
 from .plan import PlanError, Target
 from .roles import report
 
-OK, FAILED, USAGE = 0, 1, 2
+OK = 0
 
 
-def _fail(command: str, message: str, code: int = FAILED) -> int:
-    print(f"{command}: {message}", file=sys.stderr)
-    return code
+def _fail(message: str, code: int = EXIT_PROBLEMS) -> NoReturn:
+    raise UsageError(message, code)
 
 
 def _specs(root: Path) -> list[FunctionSpec]:
@@ -45,7 +48,7 @@ def template(args: argparse.Namespace) -> int:
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
-            return _fail("template", f"{len(problems)} difference(s) between template.yml and {args.rules}: "
+            _fail(f"{len(problems)} difference(s) between template.yml and {args.rules}: "
                          "`ossimg template` prints what the rules need")  # fmt: skip
         print(f"template.yml agrees with {args.rules}: every rule's uploads have a trigger, the role allows "
               "what the function does and nothing more")  # fmt: skip
@@ -55,7 +58,7 @@ def template(args: argparse.Namespace) -> int:
         for spec in _specs(args.root):
             print(render(spec, rules), end="")
     except NeedsError as exc:
-        return _fail("template", f"{args.rules}: {exc}")
+        _fail(f"{args.rules}: {exc}")
     return OK
 
 
@@ -64,7 +67,7 @@ def roles(args: argparse.Namespace) -> int:
     try:
         print(report(_specs(args.root), load_rules(args.rules), args.region, args.account_id, args.user), end="")
     except NeedsError as exc:
-        return _fail("roles", f"{args.rules}: {exc}")
+        _fail(f"{args.rules}: {exc}")
     return OK
 
 
@@ -74,12 +77,12 @@ def build(args: argparse.Namespace) -> int:
     if problems:
         for line in problems:
             print(line, file=sys.stderr)
-        return _fail("build", f"template.yml does not agree with {args.rules} (`ossimg template --check`)")
+        _fail(f"template.yml does not agree with {args.rules} (`ossimg template --check`)")
     for spec in _specs(args.root):
         try:
             folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
         except BuildError as exc:
-            return _fail("build", f"{spec.name}: {exc}")
+            _fail(f"{spec.name}: {exc}")
         print(describe(folder))
     return OK
 
@@ -92,7 +95,7 @@ def deploy(args: argparse.Namespace) -> int:
 
     key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if not key_id or not secret:
-        return _fail("deploy", "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", USAGE)
+        _fail("set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", EXIT_USAGE)
     target = Target(args.region, args.account_id, args.role, args.invocation_role)
     try:
         client = fcclient.client(args.endpoint, key_id, secret, os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))
@@ -106,6 +109,6 @@ def deploy(args: argparse.Namespace) -> int:
         for line in apply_plan(deployment):
             print(line)
     except (DeployError, PlanError) as exc:
-        return _fail("deploy", str(exc))
+        _fail(str(exc))
     print(f"deployed: {len(deployment.changes)} change(s)" if deployment.changes else "FC already matches template.yml")
     return OK

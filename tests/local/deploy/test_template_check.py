@@ -50,7 +50,7 @@ def test_a_rule_whose_prefix_no_trigger_delivers_is_named(capsys, repo):
         "template.yml: ossimg/on_upload: trigger 'avatars' (oss://ossimg-uploads/avatars/*) matches no rule: "
         "every upload it delivers would invoke the function for nothing"
     ) in lines
-    assert lines[-1].startswith("template: ")
+    assert lines[-1].startswith("ossimg template: ")
 
 
 def test_a_role_missing_an_action_the_code_performs_is_named(capsys, repo):
@@ -83,7 +83,7 @@ def test_build_stops_when_the_template_and_rules_disagree(capsys, repo, tmp_path
     rules.write_text(rules.read_text().replace("  avatars/:", "  profile-pictures/:"))
     code, out, err = run(capsys, "build", "--root", str(repo), "--rules", str(rules), "--out", str(tmp_path / "b"))
     assert (code, out) == (1, "")
-    assert err.splitlines()[-1] == f"build: template.yml does not agree with {rules} (`ossimg template --check`)"
+    assert err.splitlines()[-1] == f"ossimg build: template.yml does not agree with {rules} (`ossimg template --check`)"
     assert not (tmp_path / "b").exists()
 
 
@@ -133,4 +133,4 @@ def test_up_stops_when_the_template_and_rules_disagree(capsys, repo, tmp_path):
                          str(tmp_path / "data"), "--build", str(tmp_path / "b"))  # fmt: skip
     assert (code, out) == (1, "")
     assert "no OSS trigger delivers uploads to oss://ossimg-uploads/profile-pictures/*" in err
-    assert err.splitlines()[-1] == f"up: template.yml does not agree with {rules} (`ossimg template --check`)"
+    assert err.splitlines()[-1] == f"ossimg up: template.yml does not agree with {rules} (`ossimg template --check`)"

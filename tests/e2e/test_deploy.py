@@ -157,8 +157,8 @@ def test_deploy_with_a_wrong_key_is_one_line_without_headers(deploy_cli, caplog)
     assert code == 1
     assert out == ""
     assert err.splitlines() == [
-        "ossimg deploy: reading service ossimg: FC answered 403 SignatureNotMatch: the request signature does not match; "
-        "check ALIBABA_CLOUD_ACCESS_KEY_SECRET: it does not belong to that key id"
+        "ossimg deploy: reading service ossimg: FC answered 403 SignatureNotMatch: the request signature does not "
+        "match; check ALIBABA_CLOUD_ACCESS_KEY_SECRET: it does not belong to that key id"
     ]
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "authorization" not in logged.lower()

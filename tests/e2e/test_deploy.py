@@ -154,7 +154,7 @@ def _deploy_cli(fc, out, monkeypatch, capsys, caplog):
 
 def test_deploy_with_a_wrong_key_is_one_line_without_headers(deploy_cli, caplog):
     code, out, err = deploy_cli("not-the-secret")
-    assert code == 1
+    assert code == 2  # a usage mistake: the keys
     assert out == ""
     assert err.splitlines() == [
         "ossimg deploy: reading service ossimg: FC answered 403 SignatureNotMatch: the request signature does not "
@@ -179,14 +179,14 @@ def test_an_unreachable_endpoint_is_one_line(deploy_cli):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # closed again when the block ends: nothing listens there
     code, _, err = deploy_cli(FC_SK, endpoint=f"http://127.0.0.1:{port}")
-    assert code == 1
+    assert code == 2  # a usage mistake: the endpoint
     assert err.startswith(f"ossimg deploy: cannot reach FC at http://127.0.0.1:{port} (")
     assert len(err.splitlines()) == 1
 
 
 def test_an_endpoint_that_is_not_fc_is_one_line(deploy_cli, cloud):
     code, _, err = deploy_cli(FC_SK, endpoint=cloud.endpoint)  # the OSS emulator: it answers in XML
-    assert code == 1
+    assert code == 2
     assert err == ("ossimg deploy: reading service ossimg: the endpoint answered with something that is not FC's JSON: "
                    "check --endpoint, which is https://<account id>.<region>.fc.aliyuncs.com\n")  # fmt: skip
 

@@ -108,7 +108,9 @@ def deploy(args: argparse.Namespace) -> int:
             return OK
         for line in apply_plan(deployment):
             print(line)
-    except (DeployError, PlanError) as exc:
+    except DeployError as exc:
+        _fail(str(exc), EXIT_USAGE if exc.usage else EXIT_PROBLEMS)
+    except PlanError as exc:
         _fail(str(exc))
     print(f"deployed: {len(deployment.changes)} change(s)" if deployment.changes else "FC already matches template.yml")
     return OK

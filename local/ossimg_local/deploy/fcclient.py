@@ -33,8 +33,17 @@ ADVICE = {
 }
 
 
+# Refusals that mean the command was pointed at the wrong place or with the wrong keys.
+WRONG_KEYS = {"InvalidAccessKeyID", "InvalidAccessKeyId", "SignatureNotMatch"}
+
+
 class DeployError(Exception):
-    """One line saying what failed and what to do."""
+    """One line saying what failed and what to do; ``usage`` when the fix is in how deploy was called
+    (the endpoint, the keys) rather than in what it deploys."""
+
+    def __init__(self, message: str, *, usage: bool = False) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class _SdkNoise(logging.Filter):
@@ -70,7 +79,8 @@ def reachable(endpoint: str, timeout: float = 5.0) -> None:
     except OSError as exc:
         raise DeployError(
             f"cannot reach FC at {endpoint} ({exc.strerror or exc}): check --endpoint, which is "
-            "https://<account id>.<region>.fc.aliyuncs.com"
+            "https://<account id>.<region>.fc.aliyuncs.com",
+            usage=True,
         ) from None
 
 
@@ -105,7 +115,7 @@ def call(what: str, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
             return operation(*args, **kwargs)
     except requests.JSONDecodeError:  # fc2 reads an error answer as JSON before raising
         raise DeployError(f"{what}: the endpoint answered with something that is not FC's JSON: check --endpoint, "
-                          "which is https://<account id>.<region>.fc.aliyuncs.com") from None  # fmt: skip
+                          "which is https://<account id>.<region>.fc.aliyuncs.com", usage=True) from None  # fmt: skip
     except requests.RequestException as exc:
         raise DeployError(f"{what}: no answer from FC ({type(exc).__name__}): check the endpoint and the "
                           "network, then deploy again") from None  # fmt: skip
@@ -116,7 +126,7 @@ def call(what: str, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
         status, code, message = found
         advice = ADVICE.get(code, "see FC's message")
         raise DeployError(f"{what}: FC answered {status} {code or '(no code)'}: {message.rstrip('.')}; "
-                          f"{advice}") from None  # fmt: skip
+                          f"{advice}", usage=code in WRONG_KEYS) from None  # fmt: skip
 
 
 def missing(exc: DeployError) -> bool:

@@ -86,6 +86,7 @@ bench: $(STAMP) ## print speed and memory figures, each against a baseline measu
 	$(BIN)/python bench/img_engine.py
 	$(BIN)/python bench/rules_match.py
 	$(BIN)/python bench/handler.py
+	$(BIN)/python bench/emulator_put.py
 
 invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a fresh emulator; outputs in out/invoke
 	@if [ -z "$(EVENT)" ]; then echo "make invoke: set EVENT to an event file, e.g. make invoke EVENT=events/oss-put.json (see events/)"; exit 2; fi

@@ -85,12 +85,29 @@ class Disk:
 
     def write_json(self, path: Path, doc: dict[str, Any]) -> None:
         """Atomically replace ``path`` with ``doc`` as JSON."""
+        self.publish(self.stage_json(doc), path)
+        self.sync_dir(path)
+
+    def stage_json(self, doc: dict[str, Any]) -> Path:
+        """``doc`` written and made durable under a temporary name, ready to :meth:`publish`. The slow
+        part of a metadata write, done before any lock is taken."""
         tmp = self.tmp / f"{uuid.uuid4().hex}.json"
         with open(tmp, "w", encoding="utf-8") as out:
             json.dump(doc, out, ensure_ascii=False)
             self._sync(out)
+        return tmp
+
+    def publish(self, staged: Path, path: Path) -> None:
+        """Put a staged file in place atomically (a rename: cheap, under the caller's lock)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
+        os.replace(staged, path)
+
+    def discard(self, staged: Path) -> None:
+        """Drop a staged file that will not be published."""
+        staged.unlink(missing_ok=True)
+
+    def sync_dir(self, path: Path) -> None:
+        """Make the rename that put ``path`` in place durable (after the lock: it is an fsync)."""
         self._sync_dir(path.parent)
 
     def _sync(self, handle: Any) -> None:

@@ -270,22 +270,30 @@ class Store:
     def commit_object(
         self, bucket: str, info: ObjectInfo, *, forbid_overwrite: bool = False, event: str = "PutObject"
     ) -> ObjectInfo:
-        """Make ``info`` (whose blob is already durable) the current version of its key."""
+        """Make ``info`` (whose blob is already durable) the current version of its key.
+
+        The metadata is written and fsynced before the store's lock is taken; under the lock only
+        the rename that publishes it and the in-memory index change, so writers of different keys
+        never wait on each other's disk flushes."""
+        meta = self._meta_path(bucket, info.key)
+        staged = self.disk.stage_json(info.to_doc())
         with self._lock:
             try:
                 bucket_info = self.get_bucket_info(bucket)
                 if forbid_overwrite and info.key in self._objects[bucket]:
                     raise errors.FileAlreadyExists(Key=info.key)
             except errors.OssError:
+                self.disk.discard(staged)
                 self.disk.delete_blob(info.blob)
                 raise
-            self.disk.write_json(self._meta_path(bucket, info.key), info.to_doc())
+            self.disk.publish(staged, meta)
             old = self._objects[bucket].get(info.key)
             self._objects[bucket][info.key] = info
             if old is None:
                 bisect.insort(self._sorted_keys[bucket], info.key)
             else:
                 self.disk.delete_blob(old.blob)
+        self.disk.sync_dir(meta)  # before the write is acknowledged
         self._emit(f"ObjectCreated:{event}", bucket_info, info)
         return info
 

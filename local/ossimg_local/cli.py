@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     faults = "inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop"
     emu.add_argument("--fault", action="append", default=[], metavar="SPEC", help=faults)
     emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
+    emu.add_argument("--img-memory", type=int, default=1024, metavar="MB",
+                     help="memory IMG requests may hold at once: more waits, a request larger is refused")  # fmt: skip
 
     failed = command("failures", "the events FC's on-failure destination kept while `ossimg up` ran")
     failed.add_argument("action", choices=["list", "redrive"], help="list them, or send them back to their function")
@@ -165,8 +167,9 @@ def _emulator(args: argparse.Namespace) -> int:
         raise usererrors.UsageError(f"--fault: {exc}") from None
     args.data.mkdir(parents=True, exist_ok=True)
     backend = Backend.open(
-        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
-    )
+        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync,
+        image_memory=args.img_memory << 20,
+    )  # fmt: skip
     backend.faults.reset(faults, seed=args.fault_seed)
     try:
         serve_forever(backend, args.host, args.port)

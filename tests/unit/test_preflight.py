@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 
 import pytest
 from PIL import Image
@@ -44,6 +45,22 @@ def png(size):
 ])  # fmt: skip
 def test_pixel_limits(size, reason):
     found = content_reason(lambda n: png(size)[:n])
+    assert found is None if reason is None else reason in found
+
+
+def tiff_head(width, height):
+    """A little-endian TIFF's header and first IFD: ImageWidth and ImageLength as LONGs."""
+    entries = [(256, 4, 1, width), (257, 4, 1, height)]
+    ifd = struct.pack("<H", len(entries)) + b"".join(struct.pack("<HHII", *entry) for entry in entries)
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00\x00\x00\x00"
+
+
+# The per-format sides of oss-img-spec §2: TIFF is read up to 16,384 pixels a side, not 30,000.
+@pytest.mark.parametrize(("size", "reason"), [
+    ((16384, 1), None), ((16385, 1), "the tiff image is 16385x1; OSS IMG reads at most 16384 pixels a side"),
+])  # fmt: skip
+def test_a_tiff_has_its_own_side_limit(size, reason):
+    found = content_reason(lambda n: tiff_head(*size)[:n])
     assert found is None if reason is None else reason in found
 
 

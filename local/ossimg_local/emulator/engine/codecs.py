@@ -18,6 +18,8 @@ from typing import BinaryIO, TypeVar
 from PIL import Image, ImageFile, ImageSequence, PngImagePlugin
 from pillow_heif import register_heif_opener
 
+from ossimg.img.limits import MAX_SOURCE_BYTES, MAX_SOURCE_PIXELS, PIXELS_EC, side_limit
+
 from .. import errors
 from . import headers
 
@@ -32,14 +34,6 @@ OSS_FORMAT = {
 # see a byte. JPEG's reader also opens MPO.
 READERS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "AVIF")
 
-MAX_SOURCE_BYTES = 20 * 1024 * 1024
-MAX_SOURCE_PIXELS = 250_000_000
-# Per-format decode limits on a side, with the EC OSS answers (oss-img-spec §2; 0040-00000017 for BMP).
-MAX_SIDE = {
-    "jpg": (30000, "0040-00000019"), "tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014"),
-    "bmp": (30000, "0040-00000017"),
-}  # fmt: skip
-MAX_SIDE_OTHER = (30000, "0040-00000009")
 CORRUPT_EC = {"webp": "0040-00000010", "heic": "0040-00000020", "avif": "0040-00000021"}
 DEFAULT_QUALITY = 85  # OSS's default encoder quality is unpublished (oss-img-spec §7)
 # Our limits decide what is too large, from the header and with OSS's codes, before anything is
@@ -175,11 +169,11 @@ def _at_start(fp: BinaryIO, read: Callable[[BinaryIO], T]) -> T:
 
 def _check_size(source: Source) -> None:
     width, height = source.size
-    side, ec = MAX_SIDE.get(source.format, MAX_SIDE_OTHER)
+    side, ec = side_limit(source.format)
     if max(width, height) > side:
         raise errors.ImageTooLarge(f"Image width or height exceeds {side} pixels.", ec=ec)
     if width * height * source.frames > MAX_SOURCE_PIXELS:
-        raise errors.ImageTooLarge("Image exceeds 250000000 pixels.", ec="0040-00000012")
+        raise errors.ImageTooLarge(f"Image exceeds {MAX_SOURCE_PIXELS} pixels.", ec=PIXELS_EC)
 
 
 def corrupted(fmt: str) -> errors.OssError:

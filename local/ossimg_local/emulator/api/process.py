@@ -19,13 +19,13 @@ from urllib.parse import unquote_plus
 
 from ossimg.errors import OpError
 from ossimg.img.chain import decode_b64url, parse
+from ossimg.img.limits import MAX_SOURCE_BYTES
 from ossimg.img.ops import Op
 
 from .. import errors
 from ..backend import Backend
 from ..checksums import crc64
 from ..engine import Output, prepare
-from ..engine.codecs import MAX_SOURCE_BYTES
 from ..model import NewObject, valid_object_key
 from ..permissions import require
 from ..wire import Request, Response

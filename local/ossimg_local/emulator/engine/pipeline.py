@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from ossimg.img.formats import MIME
 from ossimg.img.ops import (
     AutoOrient,
+    AverageHue,
     Blur,
     Bright,
     Circle,
@@ -61,6 +62,8 @@ STEPS: dict[type[Op], Step] = {
     Interlace: output.apply_interlace,
     Watermark: watermark.apply,
 }
+# Actions that answer JSON about the source instead of pixels.
+ANSWERS: dict[type[Op], Callable[[codecs.Source], bytes]] = {Info: info_json, AverageHue: average_hue_json}
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class Job:
         """Execute the chain. Raises the OSS error OSS would answer with."""
         source, plan = self.source, self.plan
         if plan.answer is not None:
-            body = info_json(source) if plan.answer is Info else average_hue_json(source)
+            body = ANSWERS[plan.answer](source)
             return Output(io.BytesIO(body), len(body), "json", "application/json", None)
         frames = codecs.animation(source) if source.animated else None
         image = next(frames) if frames is not None else codecs.decode(source, auto_orient=plan.auto_orient)

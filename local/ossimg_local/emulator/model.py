@@ -8,7 +8,6 @@ from typing import Any
 
 BUCKET_ACLS = ("private", "public-read", "public-read-write")
 OBJECT_ACLS = ("default", *BUCKET_ACLS)
-STORAGE_CLASSES = ("Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive")
 
 # Headers OSS stores with an object and returns on GET/HEAD.
 STORED_HEADERS = ("cache-control", "content-disposition", "content-encoding", "content-language", "expires")

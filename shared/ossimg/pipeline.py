@@ -20,7 +20,7 @@ from . import claims
 from .decide import Decision
 from .errors import OssCallError
 from .events import ObjectEvent
-from .lineage import LINEAGE, RULES, is_current, lineage
+from .lineage import LINEAGE, RULES, is_current, lineage, provenance
 from .oss import OssClient
 from .plan import PlanError, VariantPlan
 from .preflight import content_reason, suffix_reason
@@ -38,6 +38,10 @@ class Status(str, enum.Enum):
     UP_TO_DATE = "up-to-date"
     FAILED_TRANSIENT = "failed-transient"
     FAILED_PERMANENT = "failed-permanent"
+    WOULD_MAKE = "would-make"  # a dry run: the IMG call a real run would make
+    REMOVED = "removed"  # its source was deleted, and so was it
+    ALREADY_GONE = "already-gone"  # its source was deleted, and it is not there (a redelivery, say)
+    KEPT = "kept"  # its source was deleted, but nothing proves this object was made from it
 
 
 class VariantResult(NamedTuple):
@@ -55,6 +59,7 @@ class VariantResult(NamedTuple):
     attempts: int = 0  # of the IMG call: 1 when it succeeded at once, 0 when it was not needed
     lineage_error: str = ""
     claim_error: str = ""
+    reason: str = ""  # why a removal kept the object
 
     @property
     def transient(self) -> bool:
@@ -81,17 +86,19 @@ class RecordOutcome(NamedTuple):
 
 
 class Execution:
-    """How to run plans: the client, the deadline, retries, parallelism and the rules version."""
+    """How to run plans: the client, the deadline, retries, parallelism and the rules version. A dry
+    run reads (pre-flight, lineage) but writes nothing: each variant it would make ends ``would-make``."""
 
     def __init__(
         self, client: OssClient, deadline: Deadline, backoff: Backoff | None = None, workers: int = DEFAULT_WORKERS,
-        rules_version: str = "",
+        rules_version: str = "", *, dry_run: bool = False,
     ) -> None:  # fmt: skip
         self.client = client
         self.deadline = deadline
         self.backoff = backoff or Backoff()
         self.workers = workers
         self.rules_version = rules_version
+        self.dry_run = dry_run
 
     def map(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """``work`` over ``items`` on at most ``workers`` threads, results in input order."""
@@ -153,11 +160,13 @@ def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> Variant
         return VariantResult(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey",
                              plan.message)  # fmt: skip
     started = time.perf_counter()
+    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
+    if etag and _current(ex, plan, expected):
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
+    if ex.dry_run:
+        return VariantResult(plan.rule, plan.variant, Status.WOULD_MAKE, _ms(started), plan)
     if not etag:  # no version to record: neither lineage nor a claim can name it
         return _make(ex, plan, "", started)
-    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
-    if _current(ex, plan, expected):
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
     claim = claims.claim_for(plan, expected)
     try:
         outcome = claims.acquire(ex, plan, claim, [0])
@@ -189,7 +198,8 @@ def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim
                              exc.request_id, attempts[0], claim_error=claim_error)  # fmt: skip
     lineage_error = ""
     if expected:
-        meta = {LINEAGE: expected, RULES: ex.rules_version}
+        meta = {LINEAGE: expected, RULES: ex.rules_version,
+                **provenance(plan.source_bucket, plan.source_key, plan.rule, plan.variant)}  # fmt: skip
         try:
             ex.call(lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), [0])
         except OssCallError as exc:

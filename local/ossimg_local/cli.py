@@ -83,13 +83,24 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("rules", type=Path)
     build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
 
+    from .backfill.arguments import add_commands as add_backfill_commands
+
+    add_backfill_commands(commands)
+
     args = parser.parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "emulator": lambda a: _emulator(a, parser), "demo": _demo, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
         "failures": _failures,
+        "backfill": _backfill, "prune": _backfill, "inventory": _backfill,
     }  # fmt: skip
     return handlers[args.command](args)
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from .backfill.commands import main as run
+
+    return run(args)
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from .async_tasks import AsyncTasks, tracked
 from .build_info import BuildMismatch
 from .runner import CredentialSource, FunctionRunner
 from .template import FunctionSpec
@@ -34,7 +35,7 @@ from .template import FunctionSpec
 API = "/2016-08-15"
 PATH = re.compile(
     r"^/2016-08-15/services(?:/(?P<svc>[^/.]+)(?:\.(?P<qualifier>[^/]+))?"
-    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code)(?:/(?P<name>[^/]+))?)?)?)?)?$"
+    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code|stateful-async-invocations)(?:/(?P<name>[^/]+))?)?)?)?)?$"
 )
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -72,6 +73,7 @@ class FcApi:
         self.triggers: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.async_configs: dict[tuple[str, str], dict[str, Any]] = {}
         self._runners: dict[tuple[str, str], FunctionRunner] = {}
+        self.tasks = AsyncTasks()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = secrets.token_hex(16)
@@ -128,11 +130,24 @@ class FcApi:
             if sub == "async-invoke-config" and method == "PUT":
                 self.async_configs[(svc, fn)] = {**doc, "service": svc, "function": fn, "qualifier": match["qualifier"]}
                 return 200, {}, json.dumps(self.async_configs[(svc, fn)])
-            if sub == "code":
-                return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+            if sub in ("code", "stateful-async-invocations", "async-invoke-config"):
+                return self._read(sub, svc, fn, name)
         if sub == "invocations" and method == "POST":
             return self._invoke(svc, fn, headers, body)
         raise FcApiError(405, "MethodNotAllowed", f"{method} is not allowed on {path}")
+
+    def _read(self, sub: str, svc: str, fn: str, name: str | None) -> tuple[int, dict[str, str], str]:
+        """GetFunctionCode's checksum, GetFunctionAsyncInvokeConfig, or GetStatefulAsyncInvocation."""
+        if sub == "code":
+            return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+        if sub == "async-invoke-config":
+            if (svc, fn) not in self.async_configs:
+                raise FcApiError(404, "AsyncConfigNotExists", f"{svc}/{fn} has no async invocation config")
+            return 200, {}, json.dumps(self.async_configs[(svc, fn)])
+        task = self.tasks.describe(svc, fn, name or "")
+        if task is None:
+            raise FcApiError(404, "StatefulAsyncInvocationNotFound", f"no asynchronous task {name} of {svc}/{fn}")
+        return 200, {}, json.dumps(task)
 
     def _service(self, svc: str) -> dict[str, Any]:
         if svc not in self.services:
@@ -200,7 +215,13 @@ class FcApi:
             error = json.dumps({"errorMessage": str(exc), "errorType": "BuildMismatch"}).encode()
             return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
         if headers.get("x-fc-invocation-type", "Sync").lower() == "async":
+            task = headers.get("x-fc-stateful-async-invocation-id", "") if tracked(
+                self.async_configs.get((svc, fn), {}), headers) else ""  # fmt: skip
+            if task and self.tasks.exists(svc, fn, task):
+                raise FcApiError(409, "StatefulAsyncInvocationAlreadyExists", f"asynchronous task {task} exists")
             accepted = runner.submit(body)
+            if task:
+                self.tasks.add(svc, fn, task, accepted)
             return 202, {"X-Fc-Request-Id": accepted.request_id}, b""
         result = runner.invoke(body)
         if not result.ok:

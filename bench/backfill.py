@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -84,12 +85,22 @@ def cli(*args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
                             cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
 
 
+def ready(log: Path, timeout: float = 60) -> str:
+    """The endpoint an ``ossimg emulator`` writing to ``log`` says it is ready at."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = re.search(r"ready at (\S+)", log.read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        time.sleep(0.05)
+    raise SystemExit(f"the emulator did not start: {log.read_text()}")
+
+
 def throughput(count: int, workdir: Path) -> None:
     emulator = cli("emulator", "--data", str(workdir / "oss"), "--port", "0", "--no-fsync",
-                   "--access-key-id", AK, "--access-key-secret", SK)  # fmt: skip
-    assert emulator.stdout is not None
-    endpoint = re.search(rb"ready at (\S+)", emulator.stdout.readline()).group(1).decode()  # type: ignore[union-attr]
+                   "--access-key-id", AK, "--access-key-secret", SK, log=workdir / "emulator.log")  # fmt: skip
     try:
+        endpoint = ready(workdir / "emulator.log")
         for name in ("bench-src", "bench-out"):
             oss2.Bucket(oss2.Auth(AK, SK), endpoint, name).create_bucket()
         one = upload(endpoint, "photos/one/", count)
@@ -195,6 +206,7 @@ def _fc_runs(backend: Backend, api: FcApi, endpoint: str, fc_endpoint: str, keys
 
 
 def main() -> None:
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 3": the load, not news
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=300, help="photos per side of the throughput comparison")
     parser.add_argument("--fc-objects", type=int, default=10_000, help="photos of the --via fc run (0: skip it)")

@@ -12,7 +12,7 @@ SKIPS = ("outside", "no_rule", "outputs", "unprocessable")
 SKIP_WORDS = {
     "outside": "last modified outside --since/--until", "no_rule": "no rule matches the key",
     "outputs": "outputs of a rule (never processed again)",
-    "unprocessable": "over 20 MB or not an image type (skipped as the function would)",
+    "unprocessable": "over 20 MB or of a non-image type (the function would skip them unread)",
 }  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from ossimg.rules.compiled import RuleIndex
 
 from .batches import as_object_event
 from .objects import Source, Window
-from .progress import Counts
+from .progress import SKIP_WORDS, SKIPS, Counts
 
 CHUNK = 256  # objects read, then checked together (the checks run on ``workers`` threads)
 COLUMNS = ("matched", "up_to_date", "img_calls", "skipped", "failed")
@@ -69,7 +69,10 @@ class Survey:
         width = max([len("rule#variant"), *map(len, self.variants)])
         head = (f"{'rule#variant':<{width}}  {'matched':>9}  {'up to date':>10}  {'IMG calls':>9}  {'skipped':>8}  "
                 "failed")  # fmt: skip
-        out = [f"listed {self.counts.listed:,} object(s); {self.counts.matched:,} with variants to make", head]
+        out = [f"listed {self.counts.listed:,} object(s); {self.counts.matched:,} with variants to make"]
+        out += [f"  skipped {getattr(self.counts, name):,}: {SKIP_WORDS[name]}" for name in SKIPS
+                if getattr(self.counts, name)]  # fmt: skip
+        out.append(head)
         for name in sorted(self.variants):
             v = self.variants[name]
             out.append(f"{name:<{width}}  {v['matched']:>9,}  {v['up_to_date']:>10,}  {v['img_calls']:>9,}  "

@@ -1,100 +1,137 @@
-"""``ossimg``: the local cloud's command line. Each command is a thin wrapper."""
+"""ossimg: image variants made the moment a photo lands in Alibaba Cloud OSS, by a Function Compute
+function, and a local cloud (an OSS emulator and an FC runner) to see and try it without an account.
+
+Start with `ossimg demo`, then `ossimg try PHOTO…` or `ossimg up`. Exit codes: 0 done, 1 a check
+failed (rules, event, variant), 2 the command cannot run as asked, 130 interrupted, 141 output closed.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
+from . import usererrors
+from .logview import FORMATS
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``ossimg`` console script."""
-    parser = argparse.ArgumentParser(prog="ossimg", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+Formatter = argparse.ArgumentDefaultsHelpFormatter
 
-    emu = commands.add_parser("emulator", help="serve the local OSS emulator in the foreground")
-    emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=9000, help="0 picks a free port")
-    emu.add_argument("--data", type=Path, required=True, help="data directory (kept across restarts)")
-    emu.add_argument("--access-key-id", default="LTAI-local")
-    emu.add_argument("--access-key-secret", default="local-secret")
-    emu.add_argument("--region", default="cn-hangzhou")
-    emu.add_argument("--no-fsync", action="store_true", help="faster, but a power loss may lose writes")
-    emu.add_argument(
-        "--fault",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop",
-    )
-    emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
 
-    demo = commands.add_parser("demo", help="run the sample events through on_upload on a fresh emulator")
-    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where produced variants are kept")
-    demo.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root")
-    demo.add_argument("--event", type=Path, action="append", help="an event file (default: all of events/)")
+def _version() -> str:
+    return f"ossimg {version('ossimg')}"
+
+
+def parser() -> argparse.ArgumentParser:
+    """Every command and option, with its default shown in ``--help``."""
+    top = argparse.ArgumentParser(prog="ossimg", description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    top.add_argument("--version", action="version", version=_version())
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text, formatter_class=Formatter)
+
+    def workspace(cmd: argparse.ArgumentParser, rules: bool = True) -> None:
+        cmd.add_argument("--root", type=Path, default=Path(), help="the repository (where template.yml is)")
+        if rules:
+            cmd.add_argument("--rules", type=Path, help="the rule file (default: rules/example.yaml under --root)")
+
+    def log_format(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--log-format", choices=FORMATS, default="human",
+                         help="the function's log: a line per variant, or its JSON lines as FC shows them")  # fmt: skip
+
+    demo = command("demo", "run the sample events through on_upload on a fresh emulator; writes a gallery page")
+    demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where sources, variants and index.html go")
+    demo.add_argument("--event", type=Path, action="append", help="an event file, repeatable (default: events/*.json)")
     demo.add_argument("--build", type=Path, default=Path("build"), help="where on_upload is built first")
+    workspace(demo)
+    log_format(demo)
 
-    up = commands.add_parser("up", help="the local cloud: the emulator, with functions invoked on every upload")
-    up.add_argument("--host", default="127.0.0.1")
-    up.add_argument("--port", type=int, default=9000)
-    up.add_argument("--data", type=Path, default=Path(".emulator-data"))
-    up.add_argument("--root", type=Path, default=Path.cwd(), help="the repository root (template.yml, functions/)")
-    up.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
+    trying = command("try", "run the rules on your own photos through the emulator and the function")
+    trying.add_argument("photos", nargs="+", metavar="PHOTO", help="a file, or FILE=KEY to choose its object key")
+    trying.add_argument("--out", type=Path, default=Path("out/try"), help="where variants and index.html go")
+    trying.add_argument("--prefix", help="key prefix for each photo (default: the first rule's prefix)")
+    trying.add_argument("--bucket", help="the bucket to upload to (default: the one the matching rule filters on)")
+    trying.add_argument("--build", type=Path, default=Path("build"), help="where on_upload is built first")
+    workspace(trying)
+    log_format(trying)
+
+    up = command("up", "the local cloud: the emulator, with functions invoked on every upload, and a live gallery")
+    up.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    up.add_argument("--port", type=int, default=9000, help="the emulator's port (0 picks a free one)")
+    up.add_argument("--data", type=Path, default=Path(".emulator-data"), help="the emulator's data, kept")
     up.add_argument("--build", type=Path, default=Path("build"), help="where the functions are built first")
     up.add_argument("--instances", type=int, default=4, help="instances per function serving events at once")
+    workspace(up)
+    log_format(up)
 
-    failed = commands.add_parser("failures", help="the events FC's on-failure destination kept (ossimg up)")
+    emu = command("emulator", "serve the OSS emulator alone, in the foreground")
+    emu.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    emu.add_argument("--port", type=int, default=9000, help="0 picks a free port")
+    emu.add_argument("--data", type=Path, required=True, help="data directory (kept across restarts)")
+    emu.add_argument("--access-key-id", default="LTAI-local", help="the account's access key id")
+    emu.add_argument("--access-key-secret", default="local-secret", help="the account's access key secret")
+    emu.add_argument("--region", default="cn-hangzhou", help="the region the emulator says it is in")
+    emu.add_argument("--no-fsync", action="store_true", help="faster, but a power loss may lose writes")
+    faults = "inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop"
+    emu.add_argument("--fault", action="append", default=[], metavar="SPEC", help=faults)
+    emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
+
+    failed = command("failures", "the events FC's on-failure destination kept while `ossimg up` ran")
     failed.add_argument("action", choices=["list", "redrive"], help="list them, or send them back to their function")
     failed.add_argument("ids", nargs="*", help="redrive only these (default: all)")
-    failed.add_argument("--dir", type=Path, default=Path(".emulator-data/failures"))
+    failed.add_argument("--dir", type=Path, default=Path(".emulator-data/failures"), help="where they are kept")
     failed.add_argument("--json", action="store_true", help="list: the messages as FC sends them, one per line")
 
-    build = commands.add_parser("build", help="package each function of template.yml as FC runs it")
-    build.add_argument("--root", type=Path, default=Path.cwd())
-    build.add_argument("--rules", type=Path, default=Path("rules/example.yaml"))
-    build.add_argument("--out", type=Path, default=Path("build"))
+    build = command("build", "package each function of template.yml as FC runs it")
+    build.add_argument("--out", type=Path, default=Path("build"), help="where the code folders go")
     build.add_argument("--no-deps", action="store_true", help="skip installing runtime dependencies")
+    workspace(build)
 
-    ship = commands.add_parser("deploy", help="apply template.yml to Function Compute with aliyun-fc2")
+    ship = command("deploy", "apply template.yml to Function Compute with aliyun-fc2 (keys in ALIBABA_CLOUD_*)")
     ship.add_argument("--endpoint", required=True, help="e.g. https://<account>.cn-hangzhou.fc.aliyuncs.com")
-    ship.add_argument("--account-id", required=True)
+    ship.add_argument("--account-id", required=True, help="your Alibaba Cloud account id")
     ship.add_argument("--role", required=True, help="ARN of the service's RAM role (see template.yml Policies)")
     ship.add_argument("--invocation-role", required=True, help="ARN of the role OSS uses to invoke FC")
-    ship.add_argument("--region", default="cn-hangzhou")
-    ship.add_argument("--root", type=Path, default=Path.cwd())
-    ship.add_argument("--build", type=Path, default=Path("build"))
+    ship.add_argument("--region", default="cn-hangzhou", help="the region to deploy to")
+    ship.add_argument("--build", type=Path, default=Path("build"), help="where `ossimg build` put the functions")
+    workspace(ship, rules=False)
 
-    check = commands.add_parser("validate", help="check a rule file offline; exit 1 on any problem")
-    check.add_argument("rules", type=Path)
+    check = command("validate", "check a rule file offline; exit 1 listing every problem")
+    check.add_argument("rules", type=Path, help="the rule file")
     check.add_argument("--json", action="store_true", help="machine-readable report")
 
-    plan = commands.add_parser("explain", help="which rule matches and what each variant becomes, offline")
-    plan.add_argument("rules", type=Path)
-    plan.add_argument("target", help="an event file (events/*.json) or an object key")
-    plan.add_argument("--bucket", help="the bucket a bare key was uploaded to")
+    plan = command("explain", "which rule matches an upload and what each variant becomes, offline")
+    plan.add_argument("rules", type=Path, help="the rule file")
+    plan.add_argument("target", help="an event file (events/*.json), or an object key")
+    plan.add_argument("--bucket", help="the bucket a key was uploaded to (needed when the rules name several)")
+    plan.add_argument("--key", action="store_true", help="TARGET is a key, even if it looks like a file name")
     plan.add_argument("--json", action="store_true", help="machine-readable plan")
 
-    commands.add_parser("schema", help="print the JSON Schema of rule files")
-    commands.add_parser("coverage", help="print which oss2 calls the emulator serves (EMULATOR_COVERAGE.md)")
+    command("schema", "print the JSON Schema of rule files (for editor completion)")
+    command("coverage", "print which oss2 calls the emulator serves (EMULATOR_COVERAGE.md)")
 
-    build = commands.add_parser("compile", help="validate rules and write the compiled form the function loads fast")
-    build.add_argument("rules", type=Path)
-    build.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
+    compiled = command("compile", "validate rules and write the compiled form the function loads fast")
+    compiled.add_argument("rules", type=Path, help="the rule file")
+    compiled.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
 
     from .backfill.arguments import add_commands as add_backfill_commands
 
     add_backfill_commands(commands)
+    return top
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``ossimg`` console script: every failure a user can cause is one line."""
+    args = parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "emulator": lambda a: _emulator(a, parser), "demo": _demo, "up": _up, "build": _ship, "deploy": _ship,
+        "emulator": _emulator, "demo": _demo, "try": _try, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
         "failures": _failures,
         "backfill": _backfill, "prune": _backfill, "inventory": _backfill,
     }  # fmt: skip
-    return handlers[args.command](args)
+    return usererrors.run(args.command, lambda: handlers[args.command](args))
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -111,25 +148,35 @@ def _rules(args: argparse.Namespace) -> int:
     if args.command == "compile":
         return rules_cli.compile_rules(args.rules, args.out)
     if args.command == "explain":
-        return rules_cli.explain(args.rules, args.target, args.bucket, args.json)
+        return rules_cli.explain(args.rules, args.target, args.bucket, args.json, as_key=args.key)
     return rules_cli.schema()
 
 
-def _emulator(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _emulator(args: argparse.Namespace) -> int:
     from .emulator.backend import Backend
     from .emulator.faults import FaultRule
     from .emulator.server import serve_forever
 
+    try:
+        faults = [FaultRule.parse(spec) for spec in args.fault]
+    except ValueError as exc:
+        raise usererrors.UsageError(f"--fault: {exc}") from None
     args.data.mkdir(parents=True, exist_ok=True)
     backend = Backend.open(
         args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
     )
+    backend.faults.reset(faults, seed=args.fault_seed)
     try:
-        backend.faults.reset([FaultRule.parse(spec) for spec in args.fault], seed=args.fault_seed)
-    except ValueError as exc:
-        parser.error(str(exc))
-    serve_forever(backend, args.host, args.port)
+        serve_forever(backend, args.host, args.port)
+    except OSError as exc:
+        raise usererrors.port_in_use(args.host, args.port) if _in_use(exc) else exc from None
     return 0
+
+
+def _in_use(exc: OSError) -> bool:
+    import errno
+
+    return exc.errno == errno.EADDRINUSE
 
 
 def _coverage(_: argparse.Namespace) -> int:
@@ -140,20 +187,39 @@ def _coverage(_: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    from .up import serve
+    from .serve_up import Up
+    from .workspace import Workspace
 
-    serve(args.root.resolve(), args.data, args.host, args.port, args.rules, build=args.build,
-          instances=args.instances)  # fmt: skip
+    ws = Workspace.open(args.root, args.rules)
+    if args.instances < 1:
+        raise usererrors.UsageError(f"--instances must be at least 1, not {args.instances}")
+    Up(ws, args.data, args.host, args.port, build=args.build, instances=args.instances,
+       log_format=args.log_format).serve()  # fmt: skip
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import default_events, reset_out, run_demo
+    from .workspace import Workspace
 
-    root = args.root.resolve()
+    ws = Workspace.open(args.root, args.rules)
+    events = [p.resolve() for p in args.event] if args.event else default_events(ws.root)
+    for event in events:
+        if not event.is_file():
+            raise usererrors.UsageError(f"no such event file: {event} (the samples are in {ws.root / 'events'})")
     reset_out(args.out)
-    events = [p.resolve() for p in args.event] if args.event else default_events(root)
-    return run_demo(root, args.out, events, build=args.build)
+    return run_demo(ws, args.out, events, build=args.build, log_format=args.log_format)
+
+
+def _try(args: argparse.Namespace) -> int:
+    from .demo import reset_out
+    from .try_photos import photos_to_try, run_try
+    from .workspace import Workspace
+
+    ws = Workspace.open(args.root, args.rules)
+    photos = photos_to_try(ws, args.photos, args.prefix, args.bucket)
+    reset_out(args.out)
+    return run_try(ws, photos, args.out, build=args.build, log_format=args.log_format)
 
 
 def _failures(args: argparse.Namespace) -> int:
@@ -168,8 +234,7 @@ def _failures(args: argparse.Namespace) -> int:
     try:
         sent = redrive(args.dir, args.ids)
     except KeyError as exc:
-        print(f"failures: {exc.args[0]}", file=sys.stderr)
-        return 1
+        raise usererrors.UsageError(str(exc.args[0])) from None
     print(f"{len(sent)} event(s) queued for redelivery in {args.dir / 'redrive'}: `ossimg up` invokes each "
           "function with its event again (now if it is running, else when it starts).")  # fmt: skip
     return 0
@@ -179,30 +244,38 @@ def _ship(args: argparse.Namespace) -> int:
     import os
 
     from .deploy.package import BuildError, build_function, size_mb
-    from .fc.template import load_template
+    from .workspace import Workspace
 
-    specs = load_template(args.root / "template.yml")
+    ws = Workspace.open(args.root, getattr(args, "rules", None))
     if args.command == "build":
-        for spec in specs:
+        for spec in ws.specs:
             try:
-                folder = build_function(args.root, spec, args.rules, args.out, deps=not args.no_deps)
+                folder = build_function(ws.root, spec, ws.rules, args.out, deps=not args.no_deps)
             except BuildError as exc:
-                print(f"build: {spec.name}: {exc}", file=sys.stderr)
-                return 1
+                raise usererrors.UsageError(f"{spec.name}: {exc}") from None
             print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
         return 0
+    import logging
+
     import fc2
 
     from .deploy.apply import Target, deploy
 
+    # aliyun-fc2 logs each refused request through the root logger before raising; the error is said once.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retries' warnings, before "cannot reach"
     key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     if not key_id or not secret:
-        print("deploy: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET", file=sys.stderr)
-        return 2
+        raise usererrors.UsageError("set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+    for spec in ws.specs:
+        if not (args.build / spec.name).is_dir():
+            raise usererrors.UsageError(
+                f"no build of {spec.name} in {args.build}: run `ossimg build` (make build) first"
+            )
     client = fc2.Client(endpoint=args.endpoint, accessKeyID=key_id, accessKeySecret=secret,
                         securityToken=os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))  # fmt: skip
     target = Target(args.region, args.account_id, args.role, args.invocation_role)
-    for line in deploy(client, specs, args.build, target):
+    for line in deploy(client, list(ws.specs), args.build, target):
         print(line)
     return 0
 

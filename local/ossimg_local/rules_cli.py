@@ -10,7 +10,10 @@ from typing import Any
 from ossimg.errors import EventError, RuleFileError
 from ossimg.events import ObjectEvent, ParsedEvent, parse_event
 from ossimg.explain import explain_event, render_text
+from ossimg.rules.compiled import CompiledRules
 from ossimg.rules.load import load_rules
+
+from .usererrors import UsageError
 
 
 def validate(path: Path, as_json: bool) -> int:
@@ -35,21 +38,31 @@ def validate(path: Path, as_json: bool) -> int:
     return 0
 
 
-def explain(path: Path, target: str, bucket: str | None, as_json: bool) -> int:
-    """Print the plan for an event file, or for one key; exit 1 when the rules or event are invalid."""
+def explain(path: Path, target: str, bucket: str | None, as_json: bool, *, as_key: bool = False) -> int:
+    """Print the plan for an event file, or for one key; exit 1 when the rules or the event are invalid.
+    Raises UsageError for an event file that is not there, or a key whose bucket the rules leave open."""
     try:
         rules = load_rules(path)
     except RuleFileError as exc:
         print(exc.message, file=sys.stderr)
         return 1
     try:
-        parsed = _event(target, bucket or _default_bucket(rules))
+        parsed = _event(target, bucket, rules, as_key)
     except EventError as exc:
         # The function would reject the whole event: that is the plan.
         parsed = ParsedEvent(errors=[exc])
     report = explain_event(parsed, rules)
-    print(json.dumps(report, indent=2, ensure_ascii=False) if as_json else render_text(report))
-    return 0
+    print(json.dumps(report, indent=2, ensure_ascii=False) if as_json else _render(report))
+    return 1 if report["invalid"] else 0
+
+
+def _render(report: dict[str, Any]) -> str:
+    """explain's text, with each unreadable record named by its index (or the whole event)."""
+    lines = []
+    for bad in report["invalid"]:
+        where = "the event" if bad["record"] is None else f"record {bad['record']}"
+        lines.append(f"{where}: INVALID: {bad['message']}")
+    return "\n".join([render_text({**report, "invalid": []}), *(["", *lines] if lines else [])])
 
 
 def compile_rules(path: Path, out: Path | None) -> int:
@@ -87,14 +100,24 @@ def rules_schema() -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "ossimg rules", **doc}
 
 
-def _event(target: str, bucket: str) -> ParsedEvent:
+# What makes a target an event file rather than a key, when no such file exists: say so, not guess.
+PATH_STARTS = ("./", "../", "/", "~")
+
+
+def _event(target: str, bucket: str | None, rules: CompiledRules, as_key: bool) -> ParsedEvent:
     path = Path(target)
-    if path.is_file():
+    if not as_key and path.is_file():
         return parse_event(path.read_bytes())
-    return ParsedEvent(records=[ObjectEvent("ObjectCreated:PutObject", bucket, target)])
+    if not as_key and (target.lower().endswith(".json") or target.startswith(PATH_STARTS)):
+        raise UsageError(f"no such event file: {target} (to explain an object key that looks like a file name, "
+                         "add --key)")  # fmt: skip
+    return ParsedEvent(records=[ObjectEvent("ObjectCreated:PutObject", bucket or _the_bucket(rules, target), target)])
 
 
-def _default_bucket(rules: Any) -> str:
-    """The one bucket the rules filter on, so a bare key explains as an upload there."""
-    buckets = {r.bucket for r in rules.rules if r.bucket}
-    return buckets.pop() if len(buckets) == 1 else "source-bucket"
+def _the_bucket(rules: CompiledRules, key: str) -> str:
+    """The one bucket the rules filter on, so a bare key explains as an upload there; else ask."""
+    buckets = sorted({r.bucket for r in rules.rules if r.bucket})
+    if len(buckets) == 1:
+        return buckets[0]
+    named = f"the rules name several buckets ({', '.join(buckets)})" if buckets else "the rules name no bucket"
+    raise UsageError(f"{named}: say which one {key} is uploaded to with --bucket")

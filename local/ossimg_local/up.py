@@ -1,21 +1,23 @@
 """``ossimg up``: the local cloud running: the emulator, and the functions of template.yml, built as
 FC runs them, invoked on every upload their OSS triggers match, asynchronously, by several instances
 at once, with FC's retries; events that exhaust them go to the on-failure destination's folder, from
-where ``ossimg failures redrive`` sends them back."""
+where ``ossimg failures redrive`` sends them back. The wiring lives here; ``serve_up.py`` is the
+command a person runs (startup summary, live gallery, rule reloads)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ossimg.rules.load import load_rules
 
 from .deploy.package import build_function
 from .emulator.backend import Backend
 from .emulator.notify import Notifier, Subscription
-from .emulator.server import EmulatorServer
+from .fc.async_invoke import AsyncEvent
 from .fc.context import Credentials
 from .fc.destination import RedriveWatcher
 from .fc.runner import FunctionRunner
@@ -25,16 +27,24 @@ from .ram import Policy
 # FC's role credentials are "valid for 36 hours" (FC Python context page, platform-facts §0.3).
 ROLE_KEY_TTL = 36 * 3600
 DEFAULT_INSTANCES = 4
+Reporter = Callable[[str, AsyncEvent], None]
 
 
-def needed_buckets(specs: list[FunctionSpec], rules: Path) -> list[str]:
+class HasEndpoint(Protocol):
+    """The emulator's server, or anything serving it."""
+
+    @property
+    def endpoint(self) -> str: ...
+
+
+def needed_buckets(specs: Sequence[FunctionSpec], rules: Path) -> list[str]:
     """Every bucket the functions' triggers watch or the rules write to."""
     names = {t.bucket for spec in specs for t in spec.triggers}
     names |= {v.bucket for r in load_rules(rules).rules for v in r.variants if v.bucket}
     return sorted(names)
 
 
-def build_all(root: Path, specs: list[FunctionSpec], rules: Path, out: Path) -> dict[str, Path]:
+def build_all(root: Path, specs: Sequence[FunctionSpec], rules: Path, out: Path) -> dict[str, Path]:
     """Build every function (dependencies from the cache); returns each one's code folder."""
     return {spec.name: build_function(root, spec, rules, out) for spec in specs}
 
@@ -59,19 +69,42 @@ def emulator_runner(
 
 @dataclass
 class LocalCloud:
-    """The wiring of ``ossimg up``: notifications -> asynchronous queues -> instances, and re-drives."""
+    """The wiring of ``ossimg up``: notifications -> asynchronous queues -> instances, and re-drives.
+
+    ``make_runner(spec, rules)`` starts a function's instances; ``reporter(function, event)`` hears of
+    each asynchronous invocation once it is settled (every attempt's log is in it).
+    """
 
     notifier: Notifier
+    specs: list[FunctionSpec] = field(default_factory=list)
+    make_runner: Callable[[FunctionSpec, Path], FunctionRunner] | None = None
+    reporter: Reporter | None = None
     runners: list[FunctionRunner] = field(default_factory=list)
     watcher: RedriveWatcher | None = None
+    _retired: list[threading.Thread] = field(default_factory=list)
 
     def submit(self, arn: str, event: bytes) -> bool:
         """Invoke the function ``arn`` asynchronously; False when it is not one of ours."""
         for runner in self.runners:
             if runner.arn == arn:
-                runner.submit(event)
+                self._report(runner, runner.submit(event))
                 return True
         return False
+
+    def deliver(self, name: str, event: bytes) -> None:
+        """An OSS notification for the function ``name``: into its current asynchronous queue."""
+        runner = next(r for r in self.runners if r.spec.name == name)
+        self._report(runner, runner.submit(event))
+
+    def reload(self, rules: Path) -> None:
+        """New instances with ``rules``: events from now on go to them; the old ones finish what
+        they accepted (retries included), then stop."""
+        assert self.make_runner is not None
+        old, self.runners = self.runners, [self.make_runner(spec, rules) for spec in self.specs]
+        for runner in old:
+            thread = threading.Thread(target=_retire, args=(runner,), name=f"retire-{runner.name}", daemon=True)
+            thread.start()
+            self._retired.append(thread)
 
     def drain(self, timeout: float = 120) -> bool:
         """Wait until every upload so far was delivered and every invocation settled."""
@@ -88,57 +121,66 @@ class LocalCloud:
         self.notifier.close()
         for runner in self.runners:
             runner.close()
+        for thread in self._retired:
+            thread.join(timeout=5)
+
+    def _report(self, runner: FunctionRunner, accepted: AsyncEvent) -> None:
+        reporter = self.reporter
+        if reporter is None:
+            return
+
+        def settled() -> None:
+            accepted.done.wait()
+            reporter(runner.spec.name, accepted)
+
+        threading.Thread(target=settled, name=f"report-{accepted.request_id[:8]}", daemon=True).start()
+
+
+def _retire(runner: FunctionRunner) -> None:
+    runner.drain(timeout=600)
+    runner.close()
 
 
 def start(
-    backend: Backend, server: EmulatorServer, root: Path, rules: Path, builds: Mapping[str, Path], *,
+    backend: Backend, server: HasEndpoint, root: Path, rules: Path, builds: Mapping[str, Path], *,
     echo: bool = True, instances: int = DEFAULT_INSTANCES, failures: Path | None = None,
+    reporter: Reporter | None = None,
 ) -> LocalCloud:  # fmt: skip
     """Create the buckets the template and rules name, and wire each OSS trigger to its function's
     asynchronous queue (``builds`` maps each function to its code folder)."""
-    cloud = LocalCloud(Notifier())
-    backend.store.subscribe(cloud.notifier.on_object)
     specs = load_template(root / "template.yml")
+
+    def make_runner(spec: FunctionSpec, rules_file: Path) -> FunctionRunner:
+        return emulator_runner(backend, server.endpoint, builds[spec.name], spec, rules_file, echo=echo,
+                               instances=instances, failures=failures)  # fmt: skip
+
+    cloud = LocalCloud(Notifier(), specs, make_runner, reporter)
+    backend.store.subscribe(cloud.notifier.on_object)
     for spec in specs:
-        runner = emulator_runner(backend, server.endpoint, builds[spec.name], spec, rules, echo=echo,
-                                 instances=instances, failures=failures)  # fmt: skip
-        cloud.runners.append(runner)
+        cloud.runners.append(make_runner(spec, rules))
         for trigger in spec.triggers:
             # Delivery only queues the event: the instances take it from there, several at a time.
-            cloud.notifier.subscribe(Subscription(trigger.bucket, trigger.events, _queue(runner), trigger.prefix,
-                                                  trigger.suffix))  # fmt: skip
+            cloud.notifier.subscribe(Subscription(trigger.bucket, trigger.events, _queue(cloud, spec.name),
+                                                  trigger.prefix, trigger.suffix))  # fmt: skip
     if failures is not None:
         cloud.watcher = RedriveWatcher(failures, cloud.submit, notice=lambda text: print(text, flush=True))
-    existing = {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}
-    for name in needed_buckets(specs, rules):
-        if name not in existing:
-            backend.store.create_bucket(name)
+    create_buckets(backend, needed_buckets(specs, rules))
     return cloud
 
 
-def _queue(runner: FunctionRunner) -> Callable[[bytes], None]:
+def create_buckets(backend: Backend, names: list[str]) -> list[str]:
+    """Create those of ``names`` that do not exist yet; returns them."""
+    existing = {b.name for b in backend.store.list_buckets(max_keys=1000)[0]}
+    made = [name for name in names if name not in existing]
+    for name in made:
+        backend.store.create_bucket(name)
+    return made
+
+
+def _queue(cloud: LocalCloud, name: str) -> Callable[[bytes], None]:
     """FC's asynchronous invocation: accepted at once, run by the next free instance."""
 
     def deliver(event: bytes) -> None:
-        runner.submit(event)
+        cloud.deliver(name, event)
 
     return deliver
-
-
-def serve(root: Path, data: Path, host: str, port: int, rules: Path, *, build: Path, instances: int) -> None:
-    """Build, then run until interrupted."""
-    data.mkdir(parents=True, exist_ok=True)
-    specs = load_template(root / "template.yml")
-    print(f"Building {', '.join(s.name for s in specs)} into {build} …", flush=True)
-    builds = build_all(root, specs, rules, build)
-    backend = Backend.open(data, "LTAI-local", "local-secret")
-    server = EmulatorServer(backend, host, port)
-    failures = data / "failures"
-    cloud = start(backend, server, root, rules, builds, instances=instances, failures=failures)
-    print(f"OSS emulator at {server.endpoint} (access key LTAI-local / local-secret, region {backend.region})")
-    print(f"Uploads that match template.yml's OSS triggers now invoke their functions ({instances} instances "
-          f"each). Failed events: {failures} (`ossimg failures`). Ctrl-C stops.", flush=True)  # fmt: skip
-    try:
-        server.serve_until_interrupted()
-    finally:
-        cloud.close()

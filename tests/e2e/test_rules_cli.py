@@ -49,7 +49,8 @@ class TestValidate:
 @pytest.mark.parametrize("event", EVENTS)
 def test_explain_each_sample_event(root, event, update_testdata):
     done = ossimg("explain", str(root / "rules" / "example.yaml"), str(root / "events" / event), "--json")
-    assert done.returncode == 0, done.stderr
+    # The malformed samples (bad-*.json) are reported, and the exit code says so.
+    assert done.returncode == (1 if event.startswith("bad-") else 0), done.stderr
     plan = json.loads(done.stdout)
     plan["rules"], plan["rules_version"] = "rules/example.yaml", "(any)"  # the plan is what is compared
     golden = root / "tests" / "testdata" / "explain" / event
@@ -74,10 +75,56 @@ def test_explain_an_output_key_is_skipped(root):
     assert record["skipped"] == loop
 
 
-def test_explain_a_rejected_event(root):
-    done = ossimg("explain", str(root / "rules" / "example.yaml"), str(root / "events" / "bad-not-json.json"))
-    assert done.returncode == 0
-    assert "INVALID: the event is not JSON" in done.stdout
+@pytest.mark.parametrize(
+    ("event", "line"),
+    [
+        ("bad-not-json.json", "the event: INVALID: the event is not JSON"),
+        ("bad-missing-key.json", "record 0: INVALID: record 0, field oss.object.key: must be a non-empty string"),
+    ],
+)
+def test_explain_a_rejected_event_names_where_and_exits_1(root, event, line):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), str(root / "events" / event))
+    assert done.returncode == 1
+    assert line in done.stdout
+    assert "record None" not in done.stdout
+
+
+def test_explain_refuses_an_event_file_that_is_not_there(root):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), "events/oss-putt.json")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ossimg explain: no such event file: events/oss-putt.json "
+        "(to explain an object key that looks like a file name, add --key)\n"
+    )
+
+
+def test_explain_a_key_that_looks_like_a_file_with_key(root):
+    done = ossimg("explain", str(root / "rules" / "example.yaml"), "uploads/meta.json", "--key")
+    assert done.returncode == 0, done.stderr
+    assert "ossimg-uploads/uploads/meta.json" in done.stdout
+
+
+TWO_BUCKETS = """\
+version: 1
+rules:
+  a/: {bucket: one, variants: {t: {ops: [{resize: {w: 10}}], key: "t/{key}"}}}
+  b/: {bucket: two, variants: {t: {ops: [{resize: {w: 10}}], key: "t/{key}"}}}
+"""
+
+
+def test_explain_asks_for_the_bucket_when_the_rules_name_several(tmp_path):
+    rules = tmp_path / "two.yaml"
+    rules.write_text(TWO_BUCKETS, encoding="utf-8")
+    done = ossimg("explain", str(rules), "a/cat.jpg")
+    assert done.returncode == 2
+    assert done.stderr == (
+        "ossimg explain: the rules name several buckets (one, two): say which one a/cat.jpg is uploaded to "
+        "with --bucket\n"
+    )
+    done = ossimg("explain", str(rules), "a/cat.jpg", "--bucket", "one")
+    assert done.returncode == 0, done.stderr
+    assert "one/a/cat.jpg" in done.stdout
+    assert "source-bucket" not in done.stdout
 
 
 def test_the_readme_example_is_valid(root, tmp_path):

@@ -3,7 +3,9 @@ against ACLs (for every object a request reaches)."""
 
 from __future__ import annotations
 
+import datetime
 import email.utils
+import hashlib
 import time
 from urllib.parse import urlsplit
 
@@ -13,8 +15,9 @@ import requests
 
 from ossimg.img.chain import b64url
 
-from ..conftest import make_image
+from ..conftest import AK, REGION, SK, make_image
 from .clients import Credentials, raises
+from .raw_http import Raw, presign_v4, send, sign_v1, sign_v4
 
 SIGNING = ["v1", "v4"]
 
@@ -31,6 +34,13 @@ class TamperingSession(oss2.Session):
 def _obj(bucket):
     bucket.put("secret.txt", b"classified")
     return bucket
+
+
+@pytest.fixture(name="raw_obj")
+def _raw_obj(oss2_bucket):
+    """``obj`` for requests signed by hand: one SDK is enough to set it up and look at it."""
+    oss2_bucket.put("secret.txt", b"classified")
+    return oss2_bucket
 
 
 class TestSignatures:
@@ -223,3 +233,138 @@ def public_url(target, bucket, key=""):
 
 def _keys(target) -> tuple[str, str]:
     return target.credentials.access_key_id, target.credentials.access_key_secret
+
+
+class TestV4ScopeIsChecked:
+    """The V4 scope names the bucket's region and the product ``oss``; anything else is refused with
+    OSS's code (help.aliyun.com EC pages 0002-00000224/226/227/228)."""
+
+    @pytest.fixture(name="beijing")
+    def _beijing(self, obj):
+        """The same bucket, signed with V4 for cn-beijing (the bucket is in cn-hangzhou)."""
+        return obj.signed("v4").bucket(obj.name, region="cn-beijing")
+
+    def test_a_header_signed_for_another_region(self, beijing):
+        with raises("InvalidArgument") as exc:
+            beijing.get("secret.txt")
+        assert (exc.value.status, exc.value.ec) == (400, "0002-00000228")
+        assert exc.value.message == "The signing region in credential is invalid."
+
+    def test_a_url_signed_for_another_region(self, beijing):
+        answer = requests.get(beijing.sign_url("GET", "secret.txt", 60), timeout=10)
+        assert (answer.status_code, answer.headers["x-oss-ec"]) == (400, "0002-00000226")
+
+    @pytest.mark.emulator_only("signed by hand, path style")
+    @pytest.mark.parametrize(("presigned", "ec"), [(False, "0002-00000227"), (True, "0002-00000224")])
+    def test_signed_for_another_product(self, endpoint, raw_obj, presigned, ec):
+        raw = Raw("GET", raw_obj.name, "secret.txt")
+        if presigned:
+            raw = presign_v4(raw, AK, SK, REGION, expires="60", product="s3")
+        else:
+            raw = sign_v4(raw, AK, SK, REGION, product="s3")
+        answer = send(endpoint, raw)
+        assert (answer.status_code, answer.headers["x-oss-ec"]) == (400, ec)
+
+
+@pytest.mark.emulator_only("signed by hand, path style")
+class TestV4PayloadIsChecked:
+    """A V4 request may sign its body's SHA-256 (``x-oss-content-sha256``) instead of UNSIGNED-PAYLOAD;
+    then a body that does not match is refused, and nothing of it is stored."""
+
+    GOOD = hashlib.sha256(b"GOOD").hexdigest()
+
+    def put(self, endpoint, bucket, key, body, payload, query=()):
+        raw = sign_v4(Raw("PUT", bucket.name, key, list(query), body=body), AK, SK, REGION, payload=payload)
+        return send(endpoint, raw)
+
+    def test_the_body_that_was_signed_is_stored(self, endpoint, oss2_bucket):
+        assert self.put(endpoint, oss2_bucket, "k", b"GOOD", self.GOOD).status_code == 200
+        assert oss2_bucket.get("k").body == b"GOOD"
+
+    def test_a_put_signed_for_good_does_not_store_evil(self, endpoint, oss2_bucket):
+        answer = self.put(endpoint, oss2_bucket, "k", b"EVIL!", self.GOOD)
+        assert (answer.status_code, answer.headers["x-oss-ec"]) == (400, "0002-00000214")
+        assert b"<Code>InvalidArgument</Code>" in answer.content
+        assert not oss2_bucket.exists("k")
+
+    def test_a_part_signed_for_other_bytes_is_not_recorded(self, endpoint, oss2_bucket):
+        upload = oss2_bucket.init_upload("mp")
+        answer = self.put(endpoint, oss2_bucket, "mp", b"EVIL!", self.GOOD, [("partNumber", "1"), ("uploadId", upload)])
+        assert answer.status_code == 400
+        assert oss2_bucket.list_parts("mp", upload) == []
+
+    def test_a_batch_delete_whose_document_was_swapped(self, endpoint, oss2_bucket):
+        oss2_bucket.put("keep", b"x")
+        signed_for = hashlib.sha256(b"<Delete><Object><Key>other</Key></Object></Delete>").hexdigest()
+        body = b"<Delete><Object><Key>keep</Key></Object></Delete>"
+        raw = sign_v4(
+            Raw("POST", oss2_bucket.name, "", [("delete", "")], body=body), AK, SK, REGION, payload=signed_for
+        )
+        assert send(endpoint, raw).status_code == 400
+        assert oss2_bucket.exists("keep")
+
+    @pytest.mark.parametrize("payload", ["abc", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", GOOD[:-1] + "g"])
+    def test_a_payload_hash_that_is_no_hash(self, endpoint, oss2_bucket, payload):
+        answer = self.put(endpoint, oss2_bucket, "k", b"GOOD", payload)
+        assert (answer.status_code, answer.headers["x-oss-ec"]) == (400, "0002-00000214")
+        oss2_bucket.put("k", b"GOOD")
+        raw = sign_v4(Raw("GET", oss2_bucket.name, "k"), AK, SK, REGION, payload=payload)  # a body never read
+        assert send(endpoint, raw).headers.get("x-oss-ec") == "0002-00000214"
+
+
+@pytest.mark.emulator_only("signed by hand, path style")
+class TestPresignedValidity:
+    """A V4 URL is valid from ``x-oss-date`` (less 15 minutes for clocks) for ``x-oss-expires`` seconds,
+    1 to 604,800 (help.aliyun.com 0002-00000232, 0002-00000235, 0002-00000236)."""
+
+    def url(self, endpoint, raw_obj, expires, signed_at=None):
+        raw = presign_v4(Raw("GET", raw_obj.name, "secret.txt"), AK, SK, REGION, expires=expires, when=signed_at)
+        return send(endpoint, raw)
+
+    @pytest.mark.parametrize(("expires", "offset"), [
+        pytest.param("604800", 0, id="the-longest-validity"),
+        pytest.param("60", 600, id="signed-ten-minutes-ahead"),  # within the 15 minutes allowed for clocks
+        pytest.param("86400", -3600, id="signed-an-hour-ago-for-a-day"),
+    ])  # fmt: skip
+    def test_valid(self, endpoint, raw_obj, expires, offset):
+        assert self.url(endpoint, raw_obj, expires, _utc(offset)).content == b"classified"
+
+    @pytest.mark.parametrize(("expires", "offset", "ec"), [
+        pytest.param(str(10 * 365 * 86400), 0, "0002-00000232", id="ten-years"),
+        pytest.param("604801", 0, "0002-00000232", id="a-second-past-seven-days"),
+        pytest.param("0", 0, "0002-00000232", id="zero"),
+        pytest.param("\u00b2", 0, "0002-00000232", id="not-a-number"),
+        pytest.param("60", 3600, "0002-00000235", id="signed-an-hour-ahead"),
+        pytest.param("3600", -2 * 86400, "0002-00000236", id="expired"),
+    ])  # fmt: skip
+    def test_refused(self, endpoint, raw_obj, expires, offset, ec):
+        answer = self.url(endpoint, raw_obj, expires, _utc(offset))
+        assert (answer.status_code, answer.headers["x-oss-ec"]) == (403, ec)
+        assert b"<Code>AccessDenied</Code>" in answer.content
+
+
+@pytest.mark.emulator_only("signed by hand, path style")
+class TestDates:
+    """V1 dates are RFC 1123 in GMT, as both SDKs send them; V4's are YYYYMMDDTHHMMSSZ."""
+
+    @pytest.mark.parametrize("date", [
+        pytest.param(time.strftime("%a, %d %b %Y %H:%M:%S", time.gmtime()), id="no-time-zone"),
+        pytest.param(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), id="iso-8601"),
+        pytest.param("yesterday", id="words"),
+        pytest.param("", id="empty"),
+    ])  # fmt: skip
+    def test_a_v1_date_oss_cannot_read(self, endpoint, raw_obj, date):
+        answer = send(endpoint, sign_v1(Raw("GET", raw_obj.name, "secret.txt"), AK, SK, date=date))
+        assert (answer.status_code, answer.headers.get("x-oss-ec")) == (403, "0002-00000503")
+        assert b"<Message>OSS authentication requires a valid Date.</Message>" in answer.content
+
+    @pytest.mark.parametrize("stamp", ["2024111T1Z", "20241301T000000Z", "20240101T000000"])
+    def test_a_v4_date_that_is_not_one(self, endpoint, raw_obj, stamp):
+        raw = sign_v4(Raw("GET", raw_obj.name, "secret.txt"), AK, SK, REGION)
+        raw.headers["x-oss-date"] = stamp
+        answer = send(endpoint, raw)
+        assert (answer.status_code, b"<Code>AccessDenied</Code>" in answer.content) == (403, True)
+
+
+def _utc(offset_seconds: int) -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=offset_seconds)

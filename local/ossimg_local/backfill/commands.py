@@ -1,7 +1,9 @@
 """``ossimg backfill``, ``ossimg prune`` and ``ossimg inventory``: arguments in, a run, a summary out.
 
-Exit codes: 0 done; 1 some objects failed (they are in the failures file) or prune found orphans it
-could not delete; 2 the run could not start (bad arguments, rules, checkpoint or function config).
+Exit codes (``ossimg_local.usererrors``): 0 done; 1 some objects failed (they are in the failures
+file), prune could not judge or delete some, or the rules are invalid; 2 the run could not start as
+asked (arguments, keys, a checkpoint of another run, an unreadable inventory, a function whose
+asynchronous tasks FC does not track); 130 interrupted, with the checkpoint saved.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ossimg.errors import OssCallError, RuleFileError
 from ossimg.oss import Oss2Client
 from ossimg.rules.compiled import RuleIndex
 from ossimg.settings import Credentials
 
+from ..usererrors import EXIT_INTERRUPTED, UsageError
 from .checkpoint import Checkpoint, CheckpointError
 from .failures import FailedEvents, FailureLog
 from .inventory import Inventory, InventoryError, split_url
@@ -32,12 +34,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STATE = Path(".ossimg-backfill")
 
 
-class UsageError(ValueError):
-    """Arguments that cannot make a run; the message says which."""
-
-
 def main(args: argparse.Namespace) -> int:
-    """Run ``args.command``."""
+    """Run ``args.command``. Raises UsageError (and lets invalid rules and OSS's refusals through)."""
     try:
         if args.command == "inventory":
             return _inventory(args)
@@ -49,10 +47,8 @@ def main(args: argparse.Namespace) -> int:
         if args.dry_run:
             return _survey(args, rules, client, source)
         return _backfill(args, rules, client, source)
-    except (UsageError, CheckpointError, InventoryError, RuleFileError, OssCallError) as exc:
-        text = exc.message if isinstance(exc, (RuleFileError, OssCallError)) else str(exc)
-        print(f"{args.command}: {text}", file=sys.stderr)
-        return 2
+    except (CheckpointError, InventoryError) as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _credentials(args: argparse.Namespace) -> Credentials:
@@ -127,9 +123,9 @@ def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, so
                           window).run()  # fmt: skip
     except KeyboardInterrupt:
         progress.close()
-        print(f"interrupted; the checkpoint {checkpoint_path} holds where it stopped: run the same command to "
-              "resume", file=sys.stderr)  # fmt: skip
-        return 130
+        print(f"ossimg backfill: interrupted; the checkpoint {checkpoint_path} holds where it stopped: run the "
+              "same command to resume", file=sys.stderr)  # fmt: skip
+        return EXIT_INTERRUPTED
     finally:
         dispatcher.close()
     progress.close()

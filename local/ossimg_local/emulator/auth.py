@@ -3,6 +3,12 @@
 The algorithms are OSS's (see the oss2 SDK's ``auth.py``); a request is either signed by a known
 key, or anonymous. What the key (or an anonymous caller) may then do is ``permissions``' business:
 the account's own key may do anything, an STS key issued for a role only what the role's policy allows.
+
+A signature is checked whole, as OSS checks it (the EC pages cited at each refusal): the V4 scope's
+date, region (the bucket's) and product; the body against ``x-oss-content-sha256`` when that is a
+digest rather than ``UNSIGNED-PAYLOAD``; a presigned V4 URL's validity (1 to 604,800 seconds, not
+before ``x-oss-date`` less 15 minutes, not after it plus ``x-oss-expires``); and dates in the one
+format each scheme uses (V1: an RFC 1123 date in GMT; V4: ``YYYYMMDDTHHMMSSZ``).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import base64
 import calendar
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
@@ -20,9 +27,21 @@ from urllib.parse import quote
 
 from ..ram import Policy
 from . import errors
-from .wire import Request, parse_http_date
+from .wire import Request, Sha256CheckedBody, ascii_int
 
 MAX_SKEW_SECONDS = 15 * 60
+# The validity a presigned V4 URL may ask for (x-oss-expires), in seconds (OSS EC 0002-00000232).
+MAX_PRESIGN_SECONDS = 7 * 24 * 3600
+V4_PRODUCT = "oss"
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_V4_STAMP = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+# RFC 1123 in GMT, the form RFC 9110 requires of a sender and both SDKs send; OSS refuses a Date it
+# cannot read (0002-00000503), and a date without its zone is not one it can place in time.
+_HTTP_DATE = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
+)
 
 # Query names that take part in a V1 signature (oss2 ``ProviderAuth._subresource_key_set``).
 V1_SUBRESOURCES = frozenset(
@@ -87,11 +106,14 @@ class Keyring:
             raise errors.InvalidAccessKeyId(OSSAccessKeyId=access_key_id) from None
 
 
-def authenticate(request: Request, keyring: Keyring, now: float | None = None) -> Credential | None:
-    """The credential that signed ``request``, or None if it is anonymous.
+def authenticate(request: Request, keyring: Keyring, region: str, now: float | None = None) -> Credential | None:
+    """The credential that signed ``request``, or None if it is anonymous. ``region`` is the one a V4
+    signature must name: the bucket's.
 
-    Raises SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed, AccessDenied (expired URL),
-    InvalidSecurityToken, SecurityTokenExpired.
+    Raises SignatureDoesNotMatch, InvalidAccessKeyId, RequestTimeTooSkewed, AccessDenied (bad date,
+    expired URL), InvalidArgument (malformed V4 credential or payload hash), InvalidSecurityToken,
+    SecurityTokenExpired. A V4 request whose body does not match its signed SHA-256 fails when the
+    body is read.
     """
     now = time.time() if now is None else now
     authorization = request.headers.get("authorization", "")
@@ -99,7 +121,8 @@ def authenticate(request: Request, keyring: Keyring, now: float | None = None) -
     if authorization.startswith("OSS "):
         return _verify_v1_header(request, keyring, authorization, now)
     if authorization.startswith(V4_ALGORITHM):
-        return _verify_v4(request, keyring, _parse_v4_header(authorization), now, presigned=False)
+        fields = _parse_v4_header(authorization)
+        return _verify_v4(request, keyring, fields, region, now, presigned=False)
     if "Signature" in query and "OSSAccessKeyId" in query:
         return _verify_v1_url(request, keyring, now)
     if query.get("x-oss-signature-version") == V4_ALGORITHM:
@@ -108,7 +131,7 @@ def authenticate(request: Request, keyring: Keyring, now: float | None = None) -
             "Signature": query.get("x-oss-signature", ""),
             "AdditionalHeaders": query.get("x-oss-additional-headers", ""),
         }
-        return _verify_v4(request, keyring, fields, now, presigned=True)
+        return _verify_v4(request, keyring, fields, region, now, presigned=True)
     if authorization:
         raise errors.InvalidArgument("Authorization header is invalid.", ArgumentName="Authorization")
     return None
@@ -149,8 +172,10 @@ def _verify_v1_header(request: Request, keyring: Keyring, authorization: str, no
     access_key_id, _, signature = authorization[4:].rpartition(":")
     cred = keyring.find(access_key_id.strip())
     date = request.headers.get("x-oss-date") or request.headers.get("date", "")
-    sent = parse_http_date(date)
-    if sent is None or abs(now - sent) > MAX_SKEW_SECONDS:
+    sent = _parse_gmt_date(date)
+    if sent is None:
+        raise errors.AccessDenied("OSS authentication requires a valid Date.", ec="0002-00000503")
+    if abs(now - sent) > MAX_SKEW_SECONDS:
         raise errors.RequestTimeTooSkewed(RequestTime=date, ServerTime=time.strftime("%Y-%m-%dT%H:%M:%S.000Z"))
     token = request.headers.get("x-oss-security-token") or request.headers.get("security-token")
     _check_token(cred, token, now)
@@ -162,10 +187,11 @@ def _verify_v1_url(request: Request, keyring: Keyring, now: float) -> Credential
     query = request.query
     cred = keyring.find(query["OSSAccessKeyId"])
     expires = query.get("Expires", "")
-    if not expires.isdigit():
-        raise errors.AccessDenied("Invalid Expires argument.", Expires=expires)
-    if int(expires) < now:
-        raise errors.AccessDenied("Request has expired.", Expires=expires)
+    until = ascii_int(expires)
+    if until is None:
+        raise errors.AccessDenied("Invalid Expires argument.", ec="0002-00000070", Expires=expires)
+    if until < now:
+        raise errors.AccessDenied("Request has expired.", ec="0002-00000069", Expires=expires)
     _check_token(cred, query.get("security-token"), now)
     _compare(cred, query["Signature"], v1_string_to_sign(request, expires), _sign_v1)
     return cred
@@ -215,36 +241,23 @@ def v4_canonical_request(request: Request, additional: list[str], presigned: boo
 
 
 def _verify_v4(
-    request: Request, keyring: Keyring, fields: dict[str, str], now: float, *, presigned: bool
+    request: Request, keyring: Keyring, fields: dict[str, str], region: str, now: float, *, presigned: bool
 ) -> Credential:
     access_key_id, _, scope = fields.get("Credential", "").partition("/")
-    date, region, product, terminator = [*scope.split("/"), "", "", ""][:4]
-    # OSS's texts and ECs (oss2's tests/test_sign.py; help.aliyun.com 0002-00000213/224/226/228).
-    where = "x-oss-credential" if presigned else "Authorization header"
-    if terminator != "aliyun_v4_request" or not product:
-        raise errors.InvalidArgument(
-            f"Invalid credential in {where}.", ec="0002-00000224" if presigned else "0002-00000213",
-            ArgumentName="Credential",
-        )  # fmt: skip
-    if not region:
-        raise errors.InvalidArgument(
-            "The signing region in credential is invalid.", ec="0002-00000226" if presigned else "0002-00000228",
-            ArgumentName="Credential",
-        )  # fmt: skip
+    date, signed_region, product = _check_scope(scope, region, presigned)
     cred = keyring.find(access_key_id)
-    stamp = request.query.get("x-oss-date") if presigned else request.headers.get("x-oss-date")
-    signed_at = _parse_v4_date(stamp or "")
-    if signed_at is None or stamp is None or stamp[:8] != date:
-        raise errors.AccessDenied("Invalid x-oss-date.", ArgumentValue=stamp or "")
+    stamp = (request.query.get("x-oss-date") if presigned else request.headers.get("x-oss-date")) or ""
+    signed_at = _parse_v4_date(stamp)
+    if signed_at is None or stamp[:8] != date:
+        raise errors.AccessDenied("Invalid x-oss-date.", ArgumentValue=stamp)
     if presigned:
-        expires = request.query.get("x-oss-expires", "")
-        if not expires.isdigit() or signed_at + int(expires) < now:
-            raise errors.AccessDenied("Request has expired.", Expires=expires)
+        _check_validity(request.query.get("x-oss-expires", ""), signed_at, now)
         token = request.query.get("x-oss-security-token")
     else:
         if abs(now - signed_at) > MAX_SKEW_SECONDS:
             raise errors.RequestTimeTooSkewed(RequestTime=stamp)
         token = request.headers.get("x-oss-security-token")
+    payload = UNSIGNED_PAYLOAD if presigned else _payload_hash(request)
     _check_token(cred, token, now)
     additional = [h for h in fields.get("AdditionalHeaders", "").split(";") if h]
     canonical = v4_canonical_request(request, additional, presigned)
@@ -254,17 +267,83 @@ def _verify_v4(
 
     def sign(secret: str, text: str) -> str:
         key = ("aliyun_v4" + secret).encode()
-        for part in (date, region, product, "aliyun_v4_request"):
+        for part in (date, signed_region, product, "aliyun_v4_request"):
             key = hmac.new(key, part.encode(), hashlib.sha256).digest()
         return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
     _compare(cred, fields.get("Signature", ""), string_to_sign, sign)
+    if payload != UNSIGNED_PAYLOAD:
+        request.body = Sha256CheckedBody(request.body, payload.lower(), request.content_length)
     return cred
 
 
+def _check_scope(scope: str, region: str, presigned: bool) -> tuple[str, str, str]:
+    """``(date, region, product)`` of ``date/region/oss/aliyun_v4_request``, the region the bucket's.
+
+    OSS's texts and ECs: oss2's tests/test_sign.py; help.aliyun.com 0002-00000213/224/226/227/228. OSS
+    has no page for a presigned URL's product; that is read as a malformed x-oss-credential (224).
+    Raises InvalidArgument.
+    """
+    date, signed_region, product, terminator = [*scope.split("/"), "", "", ""][:4]
+    where = "x-oss-credential" if presigned else "Authorization header"
+    if terminator != "aliyun_v4_request" or not product or scope.count("/") != 3:
+        raise errors.InvalidArgument(
+            f"Invalid credential in {where}.", ec="0002-00000224" if presigned else "0002-00000213",
+            ArgumentName="Credential",
+        )  # fmt: skip
+    if product != V4_PRODUCT:
+        raise errors.InvalidArgument(
+            f"The signing product in credential is invalid: {product}.",
+            ec="0002-00000224" if presigned else "0002-00000227", ArgumentName="Credential",
+        )  # fmt: skip
+    if signed_region != region:
+        raise errors.InvalidArgument(
+            "The signing region in credential is invalid.", ec="0002-00000226" if presigned else "0002-00000228",
+            ArgumentName="Credential", ArgumentValue=signed_region,
+        )  # fmt: skip
+    return date, signed_region, product
+
+
+def _payload_hash(request: Request) -> str:
+    """``x-oss-content-sha256``: UNSIGNED-PAYLOAD (the default when absent) or a hex SHA-256."""
+    payload = request.headers.get("x-oss-content-sha256", UNSIGNED_PAYLOAD)
+    if payload != UNSIGNED_PAYLOAD and not _SHA256_HEX.fullmatch(payload):
+        raise errors.InvalidArgument(
+            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the SHA-256 of the body in hex.", ec="0002-00000214",
+            ArgumentName="x-oss-content-sha256", ArgumentValue=payload,
+        )  # fmt: skip
+    return payload
+
+
+def _check_validity(expires: str, signed_at: float, now: float) -> None:
+    """A presigned V4 URL is valid from ``x-oss-date`` (less 15 minutes for clocks) for ``x-oss-expires``
+    seconds, 1 to 604,800 (help.aliyun.com 0002-00000232/235/236). Raises AccessDenied."""
+    seconds = ascii_int(expires)
+    if seconds is None or not 1 <= seconds <= MAX_PRESIGN_SECONDS:
+        raise errors.AccessDenied(
+            f"x-oss-expires must be an integer between 1 and {MAX_PRESIGN_SECONDS}.", ec="0002-00000232",
+            Expires=expires,
+        )  # fmt: skip
+    if now < signed_at - MAX_SKEW_SECONDS:
+        raise errors.AccessDenied("Request is not valid yet.", ec="0002-00000235", Expires=expires)
+    if now > signed_at + seconds:
+        raise errors.AccessDenied("Request has expired.", ec="0002-00000236", Expires=expires)
+
+
 def _parse_v4_date(stamp: str) -> float | None:
+    if not _V4_STAMP.fullmatch(stamp):
+        return None
     try:
         return float(calendar.timegm(time.strptime(stamp, "%Y%m%dT%H%M%SZ")))
+    except ValueError:  # digits in the right places that name no time, e.g. month 13
+        return None
+
+
+def _parse_gmt_date(value: str) -> float | None:
+    if not _HTTP_DATE.fullmatch(value):
+        return None
+    try:
+        return float(calendar.timegm(time.strptime(value, "%a, %d %b %Y %H:%M:%S GMT")))
     except ValueError:
         return None
 
@@ -283,7 +362,8 @@ def _check_token(cred: Credential, token: str | None, now: float) -> None:
 
 def _compare(cred: Credential, provided: str, string_to_sign: str, sign: Callable[[str, str], str]) -> None:
     expected = sign(cred.access_key_secret, string_to_sign)
-    if not hmac.compare_digest(expected, provided.strip()):
+    # As bytes: compare_digest refuses str with anything but ASCII in it, and a forger may send anything.
+    if not hmac.compare_digest(expected.encode(), provided.strip().encode("utf-8", "surrogateescape")):
         raise errors.SignatureDoesNotMatch(
             StringToSign=string_to_sign, SignatureProvided=provided, OSSAccessKeyId=cred.access_key_id
         )

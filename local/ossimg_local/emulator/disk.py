@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .checksums import Digest
 
@@ -59,19 +59,25 @@ class Disk:
         self._sync_dir(final.parent)
         return blob_id, digest
 
-    def link_blob(self, blob_id: str) -> str:
-        """A new blob with the same bytes (a hard link, so copies cost no space)."""
+    def link_blob(self, blob_id: str, source: BinaryIO) -> str:
+        """A new blob with the bytes of ``blob_id``: a hard link, so copies cost no space, or a copy
+        read from ``source`` (an open handle on it) when the link cannot be made, which includes the
+        blob having been replaced since the handle was opened."""
         new_id = uuid.uuid4().hex
         final = self.blob_path(new_id)
         final.parent.mkdir(exist_ok=True)
         try:
             os.link(self.blob_path(blob_id), final)
         except OSError:
-            with open(self.blob_path(blob_id), "rb") as src:
-                copied, _ = self.write_blob(iter(lambda: src.read(CHUNK), b""))
+            source.seek(0)
+            copied, _ = self.write_blob(iter(lambda: source.read(CHUNK), b""))
             return copied
         self._sync_dir(final.parent)
         return new_id
+
+    def open_blob(self, blob_id: str) -> BinaryIO:
+        """An open handle on a blob: its bytes stay readable through it even once the blob is deleted."""
+        return open(self.blob_path(blob_id), "rb")
 
     def delete_blob(self, blob_id: str) -> None:
         """Remove a blob no metadata points to any more."""
@@ -79,12 +85,29 @@ class Disk:
 
     def write_json(self, path: Path, doc: dict[str, Any]) -> None:
         """Atomically replace ``path`` with ``doc`` as JSON."""
+        self.publish(self.stage_json(doc), path)
+        self.sync_dir(path)
+
+    def stage_json(self, doc: dict[str, Any]) -> Path:
+        """``doc`` written and made durable under a temporary name, ready to :meth:`publish`. The slow
+        part of a metadata write, done before any lock is taken."""
         tmp = self.tmp / f"{uuid.uuid4().hex}.json"
         with open(tmp, "w", encoding="utf-8") as out:
             json.dump(doc, out, ensure_ascii=False)
             self._sync(out)
+        return tmp
+
+    def publish(self, staged: Path, path: Path) -> None:
+        """Put a staged file in place atomically (a rename: cheap, under the caller's lock)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, path)
+        os.replace(staged, path)
+
+    def discard(self, staged: Path) -> None:
+        """Drop a staged file that will not be published."""
+        staged.unlink(missing_ok=True)
+
+    def sync_dir(self, path: Path) -> None:
+        """Make the rename that put ``path`` in place durable (after the lock: it is an fsync)."""
         self._sync_dir(path.parent)
 
     def _sync(self, handle: Any) -> None:
@@ -111,12 +134,30 @@ def read_json(path: Path) -> dict[str, Any]:
 def read_chunks(path: Path, start: int = 0, length: int | None = None) -> Iterable[bytes]:
     """Yield ``length`` bytes of ``path`` from ``start`` (to the end when ``length`` is None)."""
     with open(path, "rb") as src:
-        src.seek(start)
-        left = length
+        yield from FileBody(src, start, length)
+
+
+class FileBody:
+    """``length`` bytes of an open file from ``start``, chunk by chunk, as a response body.
+
+    The handle is opened before the response starts, so a write or delete of the object meanwhile
+    cannot take the bytes away; ``close`` (called by the WSGI server, sent or not) releases it.
+    """
+
+    def __init__(self, handle: BinaryIO, start: int = 0, length: int | None = None) -> None:
+        self.handle, self.start, self.length = handle, start, length
+
+    def __iter__(self) -> Iterator[bytes]:
+        self.handle.seek(self.start)
+        left = self.length
         while left is None or left > 0:
-            chunk = src.read(CHUNK if left is None else min(CHUNK, left))
+            chunk = self.handle.read(CHUNK if left is None else min(CHUNK, left))
             if not chunk:
                 return
             if left is not None:
                 left -= len(chunk)
             yield chunk
+
+    def close(self) -> None:
+        """Release the file."""
+        self.handle.close()

@@ -8,13 +8,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..serving import ThreadedServer
+from ..serving import HEADER_TIMEOUT, ThreadedServer
 from .auth import authenticate
 from .backend import Backend
-from .errors import OssError
+from .errors import NoSuchBucket, OssError
 from .permissions import authorize
 from .routes import Handler, operation, resolve, route_key
-from .wire import Request, Response, error_response, parse_environ
+from .wire import Request, Response, error_response, header_safe, parse_environ
 
 log = logging.getLogger("ossimg.emulator")
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
@@ -29,9 +29,10 @@ class EmulatorApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request = parse_environ(environ)
         try:
+            request.check_names()
             key = route_key(request)
             handler = resolve(key)
-            request.credential = authenticate(request, self.backend.keyring)
+            request.credential = authenticate(request, self.backend.keyring, self._region(request.bucket))
             authorize(self.backend, request, key)
             response = self._call(handler, request, operation(key))
         except OssError as error:
@@ -40,10 +41,28 @@ class EmulatorApp:
             log.exception("internal error on %s /%s/%s", request.method, request.bucket, request.key)
             response = error_response(OssError(), request)
         response.finish(request)
+        unsafe = [name for name, value in response.headers.items() if not header_safe(value)]
+        if unsafe:
+            # A value the server could not send (CR, LF, a character past latin-1) is a bug in whatever
+            # put it there; it must not become a half-written response or a dropped connection.
+            log.error("internal error on %s /%s/%s: unsendable header %s", request.method, request.bucket,
+                      request.key, ", ".join(unsafe))  # fmt: skip
+            _close(response.body)
+            response = error_response(OssError(), request).finish(request)
         reason = http.HTTPStatus(response.status).phrase
         start_response(f"{response.status} {reason}", list(response.headers.items()))
         body = response.body
         return [body] if isinstance(body, bytes) else body
+
+    def _region(self, bucket: str) -> str:
+        """The region a V4 signature must name: the bucket's, or for a bucket that does not exist
+        (PutBucket) and the service, the region this emulator's endpoint is in."""
+        if not bucket:
+            return self.backend.region
+        try:
+            return self.backend.store.get_bucket_info(bucket).region
+        except NoSuchBucket:
+            return self.backend.region
 
     def _call(self, handler: Handler, request: Request, op: str) -> Response:
         faults = self.backend.faults
@@ -62,6 +81,12 @@ class EmulatorApp:
         return response
 
 
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
 class InjectedFault(OssError):
     """An error the fault injector chose: any status and code, OSS-shaped."""
 
@@ -73,8 +98,14 @@ class InjectedFault(OssError):
 class EmulatorServer(ThreadedServer):
     """The emulator on a free (or given) port, served in a background thread."""
 
-    def __init__(self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 16) -> None:
-        super().__init__(EmulatorApp(backend), host, port, threads, ident="AliyunOSS", exact_header_names=True)
+    def __init__(
+        self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 16,
+        *, connections: int | None = None, header_timeout: float = HEADER_TIMEOUT,
+    ) -> None:  # fmt: skip
+        super().__init__(
+            EmulatorApp(backend), host, port, threads, ident="AliyunOSS", exact_header_names=True,
+            connections=connections, header_timeout=header_timeout,
+        )  # fmt: skip
         self.backend = backend
 
     def __enter__(self) -> EmulatorServer:

@@ -11,6 +11,11 @@ Layout of the data directory::
 An object becomes visible when its metadata file is renamed into place, after its blob is durable,
 so a crash at any point leaves either the old object or the new one, never a mix. Blobs no metadata
 points to (a crash between the two renames) are swept at start.
+
+Concurrent requests on one key see what OSS would show them: the old object, the new one, or
+NoSuchKey. A blob is deleted only under the store's lock, and readers open it under the same lock
+(``open_object``), so a read that found an object keeps its bytes even if the object is overwritten
+or deleted before the read finishes.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from . import errors
 from .disk import Disk, read_json
@@ -109,6 +115,13 @@ class Store:
             self._sorted_keys[name] = []
         return bucket
 
+    def write_bucket_file(self, name: str, path: Path, doc: dict[str, Any]) -> None:
+        """Write a metadata file inside bucket ``name``'s folder, as long as the bucket exists: a bucket
+        deleted meanwhile must not come back as a stray folder. Raises NoSuchBucket."""
+        with self._lock:
+            self.get_bucket_info(name)
+            self.disk.write_json(path, doc)
+
     def get_bucket_info(self, name: str) -> BucketInfo:
         """GetBucketInfo. Raises NoSuchBucket."""
         try:
@@ -130,8 +143,10 @@ class Store:
 
     def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> tuple[list[BucketInfo], bool]:
         """ListBuckets: buckets after ``marker`` starting with ``prefix``; and whether more remain."""
-        names = sorted(n for n in self._buckets if n.startswith(prefix) and n > marker)
-        return [self._buckets[n] for n in names[:max_keys]], len(names) > max_keys
+        with self._lock:
+            buckets = sorted((b for b in self._buckets.values() if b.name.startswith(prefix) and b.name > marker),
+                             key=lambda b: b.name)  # fmt: skip
+        return buckets[:max_keys], len(buckets) > max_keys
 
     def put_bucket_acl(self, name: str, acl: str) -> None:
         """PutBucketAcl. Raises NoSuchBucket, InvalidArgument."""
@@ -166,14 +181,18 @@ class Store:
 
     def get_style(self, bucket: str, name: str) -> StyleInfo:
         """GetStyle. Raises NoSuchStyle."""
+        with self._lock:  # the bucket (and its styles file) may be deleted meanwhile
+            styles = self._styles(bucket)
         try:
-            return self._styles(bucket)[name]
+            return styles[name]
         except KeyError:
             raise errors.NoSuchStyle(StyleName=name) from None
 
     def list_styles(self, bucket: str) -> list[StyleInfo]:
         """ListStyle, by name."""
-        return sorted(self._styles(bucket).values(), key=lambda s: s.name)
+        with self._lock:
+            styles = self._styles(bucket)
+        return sorted(styles.values(), key=lambda s: s.name)
 
     def delete_style(self, bucket: str, name: str) -> None:
         """DeleteStyle. Raises NoSuchStyle."""
@@ -198,8 +217,28 @@ class Store:
             raise errors.NoSuchKey(Key=key) from None
 
     def object_path(self, info: ObjectInfo) -> Path:
-        """The file holding an object's bytes (immutable: safe to read without the lock)."""
+        """The file holding an object's bytes. It is never modified, but it is deleted when the object
+        is overwritten or deleted: read an object with ``open_object`` or ``read_bytes``."""
         return self.disk.blob_path(info.blob)
+
+    def open_object(self, bucket: str, key: str) -> tuple[ObjectInfo, BinaryIO]:
+        """The current version of ``key`` and an open handle on its bytes, taken together, so the
+        bytes are those of that version whatever happens to the key afterwards. The caller closes the
+        handle. Raises NoSuchBucket, NoSuchKey."""
+        with self._lock:
+            info = self.head_object(bucket, key)
+            return info, self.disk.open_blob(info.blob)
+
+    def read_bytes(self, bucket: str, info: ObjectInfo) -> bytes:
+        """The bytes of ``info``, a version of a key in ``bucket`` looked up earlier; if that version was
+        overwritten or deleted since, those of the key's current version (as if the lookup had come
+        later), or NoSuchKey when there is none."""
+        try:
+            handle = self.disk.open_blob(info.blob)
+        except FileNotFoundError:
+            _, handle = self.open_object(bucket, info.key)
+        with handle:
+            return handle.read()
 
     def put_object(
         self, bucket: str, key: str, body: Iterable[bytes], new: NewObject, *, event: str = "PutObject"
@@ -218,34 +257,43 @@ class Store:
         return self.commit_object(bucket, info, forbid_overwrite=new.forbid_overwrite, event=event)
 
     def check_writable(self, bucket: str, key: str, new: NewObject) -> None:
-        """Would a write of ``key`` succeed? Raises NoSuchBucket, InvalidObjectName, FileAlreadyExists."""
+        """Would a write of ``key`` succeed? Raises NoSuchBucket, InvalidObjectName, FileAlreadyExists.
+        (``commit_object`` checks again, under the lock, what may have changed meanwhile.)"""
         self.get_bucket_info(bucket)
         if not valid_object_key(key):
             raise errors.InvalidObjectName(Key=key)
         if new.acl not in OBJECT_ACLS:
             raise errors.InvalidArgument(f"no such object access control exists: {new.acl}.")
-        if new.forbid_overwrite and key in self._objects[bucket]:
+        if new.forbid_overwrite and key in self._objects.get(bucket, {}):
             raise errors.FileAlreadyExists(Key=key)
 
     def commit_object(
         self, bucket: str, info: ObjectInfo, *, forbid_overwrite: bool = False, event: str = "PutObject"
     ) -> ObjectInfo:
-        """Make ``info`` (whose blob is already durable) the current version of its key."""
+        """Make ``info`` (whose blob is already durable) the current version of its key.
+
+        The metadata is written and fsynced before the store's lock is taken; under the lock only
+        the rename that publishes it and the in-memory index change, so writers of different keys
+        never wait on each other's disk flushes."""
+        meta = self._meta_path(bucket, info.key)
+        staged = self.disk.stage_json(info.to_doc())
         with self._lock:
             try:
                 bucket_info = self.get_bucket_info(bucket)
                 if forbid_overwrite and info.key in self._objects[bucket]:
                     raise errors.FileAlreadyExists(Key=info.key)
             except errors.OssError:
+                self.disk.discard(staged)
                 self.disk.delete_blob(info.blob)
                 raise
-            self.disk.write_json(self._meta_path(bucket, info.key), info.to_doc())
+            self.disk.publish(staged, meta)
             old = self._objects[bucket].get(info.key)
             self._objects[bucket][info.key] = info
             if old is None:
                 bisect.insort(self._sorted_keys[bucket], info.key)
             else:
                 self.disk.delete_blob(old.blob)
+        self.disk.sync_dir(meta)  # before the write is acknowledged
         self._emit(f"ObjectCreated:{event}", bucket_info, info)
         return info
 
@@ -269,15 +317,21 @@ class Store:
         return keys
 
     def copy_object(
-        self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, replace_meta: NewObject | None
-    ) -> ObjectInfo:
-        """CopyObject; ``replace_meta`` is the REPLACE directive's metadata, None to COPY it."""
-        src = self.head_object(src_bucket, src_key)
-        check = replace_meta or NewObject(acl="default")
-        self.check_writable(dst_bucket, dst_key, check)
+        self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, replace_meta: NewObject | None,
+        condition: Callable[[ObjectInfo], None] | None = None,
+    ) -> ObjectInfo:  # fmt: skip
+        """CopyObject; ``replace_meta`` is the REPLACE directive's metadata, None to COPY it.
+        ``condition`` may refuse the source version found (it raises); the copy is of that version."""
+        src, handle = self.open_object(src_bucket, src_key)
+        with handle:
+            if condition is not None:
+                condition(src)
+            check = replace_meta or NewObject(acl="default")
+            self.check_writable(dst_bucket, dst_key, check)
+            blob = self.disk.link_blob(src.blob, handle)
         meta = replace_meta or NewObject(src.content_type, src.user_meta, src.headers, "default")
         info = ObjectInfo(
-            key=dst_key, blob=self.disk.link_blob(src.blob), size=src.size, etag=src.etag, crc64=src.crc64,
+            key=dst_key, blob=blob, size=src.size, etag=src.etag, crc64=src.crc64,
             last_modified=time.time(), content_type=meta.content_type, content_md5=src.content_md5,
             object_type=src.object_type, acl=meta.acl if replace_meta else "default",
             user_meta=dict(meta.user_meta), headers=dict(meta.headers),
@@ -297,8 +351,8 @@ class Store:
         self, bucket: str, *, prefix: str = "", delimiter: str = "", marker: str = "", max_keys: int = 100
     ) -> Listing:
         """ListObjects: keys after ``marker`` under ``prefix``, rolled up at ``delimiter``."""
-        self.get_bucket_info(bucket)
         with self._lock:
+            self.get_bucket_info(bucket)
             keys = self._sorted_keys[bucket]
             start = bisect.bisect_right(keys, marker) if marker > prefix else bisect.bisect_left(keys, prefix)
             objects: list[ObjectInfo] = []

@@ -154,8 +154,9 @@ class TestFailuresCommand:
 
     def test_redrive_of_an_unknown_id(self, kept, capsys):
         _, folder = kept
-        assert cli.main(["failures", "redrive", "nope", "--dir", str(folder)]) == 1
-        assert capsys.readouterr().err == f"failures: no failed event nope in {folder}\n"
+        # A wrong argument: exit code 2 (README, "Exit codes").
+        assert cli.main(["failures", "redrive", "nope", "--dir", str(folder)]) == 2
+        assert capsys.readouterr().err == f"ossimg failures: no failed event nope in {folder}\n"
 
 
 def test_concurrent_submissions_are_all_settled(probes):

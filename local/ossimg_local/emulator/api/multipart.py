@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 from .. import errors
 from ..backend import Backend
-from ..disk import read_chunks
+from ..disk import FileBody
 from ..permissions import require
-from ..wire import Request, Response, XmlNode, int_param, iso_date, url_encode_key, xml_response
+from ..wire import Request, Response, XmlNode, ascii_int, int_param, iso_date, url_encode_key, xml_response
 from .common import check_copy_conditions, copy_source, new_object, refuse_unsupported
 
 
@@ -44,12 +44,13 @@ def upload_part_copy(backend: Backend, request: Request, number: int) -> Respons
     """
     source = copy_source(request)
     require(backend, request, "oss:GetObject", source.bucket, source.key)  # the target was checked before dispatch
-    info = backend.store.head_object(source.bucket, source.key)
-    # The UploadPartCopy reference gives 412 for every failed x-oss-copy-source-if-* condition.
-    check_copy_conditions(request, info, not_modified=errors.PreconditionFailed)
-    start, length = _copy_range(request.headers.get("x-oss-copy-source-range"), info.size)
-    chunks = read_chunks(backend.store.object_path(info), start, length)
-    part = backend.multipart.upload_part(request.bucket, request.key, request.query["uploadId"], number, chunks)
+    info, handle = backend.store.open_object(source.bucket, source.key)
+    with handle:
+        # The UploadPartCopy reference gives 412 for every failed x-oss-copy-source-if-* condition.
+        check_copy_conditions(request, info, not_modified=errors.PreconditionFailed)
+        start, length = _copy_range(request.headers.get("x-oss-copy-source-range"), info.size)
+        chunks = FileBody(handle, start, length)
+        part = backend.multipart.upload_part(request.bucket, request.key, request.query["uploadId"], number, chunks)
     response = xml_response(
         "CopyPartResult", [("LastModified", iso_date(part.last_modified)), ("ETag", f'"{part.etag}"')]
     )
@@ -66,13 +67,13 @@ def _copy_range(value: str | None, size: int) -> tuple[int, int]:
     """
     if value is None:
         return 0, size
-    match = re.fullmatch(r"bytes=(\d+)-(\d+)", value.strip())
+    match = re.fullmatch(r"bytes=([0-9]+)-([0-9]+)", value.strip())
     if not match:
         raise errors.InvalidArgument(
             "x-oss-copy-source-range must be bytes=first-last.",
             ArgumentName="x-oss-copy-source-range", ArgumentValue=value,
         )  # fmt: skip
-    first, last = int(match.group(1)), int(match.group(2))
+    first, last = ascii_int(match.group(1)) or 0, ascii_int(match.group(2)) or 0
     if first > last or last >= size:
         raise errors.InvalidRange(RangeRequested=value, ActualObjectSize=str(size))
     return first, last - first + 1
@@ -104,10 +105,10 @@ def _parse_parts(body: bytes) -> list[tuple[int, str]]:
         raise errors.MalformedXML() from None
     parts = []
     for part in root.iter("Part"):
-        number = (part.findtext("PartNumber") or "").strip()
-        if not re.fullmatch(r"\d+", number):
+        number = ascii_int((part.findtext("PartNumber") or "").strip())
+        if number is None:
             raise errors.MalformedXML()
-        parts.append((int(number), (part.findtext("ETag") or "").strip()))
+        parts.append((number, (part.findtext("ETag") or "").strip()))
     return parts
 
 

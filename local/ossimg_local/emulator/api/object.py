@@ -10,12 +10,24 @@ import xml.etree.ElementTree as ET
 
 from .. import errors
 from ..backend import Backend
-from ..disk import read_chunks
+from ..disk import FileBody
 from ..model import ObjectInfo
 from ..permissions import require
-from ..wire import Request, Response, XmlNode, iso_date, parse_http_date, url_encode_key, xml_response
+from ..wire import (
+    Request,
+    Response,
+    XmlNode,
+    ascii_int,
+    header_safe,
+    iso_date,
+    parse_http_date,
+    plain_elements,
+    url_encode_key,
+    xml_response,
+)  # fmt: skip
 from .common import check_copy_conditions, copy_source, new_object, object_headers, owner, refuse_unsupported
 
+MAX_DELETE_KEYS = 1000  # per DeleteMultipleObjects (OSS EC 0016-00000609)
 RESPONSE_OVERRIDES = {
     "response-content-type": "Content-Type",
     "response-content-language": "Content-Language",
@@ -49,8 +61,11 @@ def copy_object(backend: Backend, request: Request) -> Response:
             ArgumentName="x-oss-metadata-directive", ArgumentValue=directive,
         )  # fmt: skip
     replace = new_object(request) if directive == "REPLACE" else None
-    check_copy_conditions(request, backend.store.head_object(src_bucket, src_key), not_modified=errors.NotModified)
-    info = backend.store.copy_object(src_bucket, src_key, request.bucket, request.key, replace)
+
+    def conditions(source: ObjectInfo) -> None:
+        check_copy_conditions(request, source, not_modified=errors.NotModified)
+
+    info = backend.store.copy_object(src_bucket, src_key, request.bucket, request.key, replace, conditions)
     response = xml_response(
         "CopyObjectResult", [("ETag", f'"{info.etag}"'), ("LastModified", iso_date(info.last_modified))]
     )
@@ -60,24 +75,48 @@ def copy_object(backend: Backend, request: Request) -> Response:
 
 
 def get_object(backend: Backend, request: Request) -> Response:
-    """GET /bucket/key with optional Range and If-* conditions."""
-    info = backend.store.head_object(request.bucket, request.key)
-    _check_conditions(request, info)
-    headers = object_headers(info)
-    for param, header in RESPONSE_OVERRIDES.items():
-        if param in request.query:
-            headers[header] = request.query[param]
-    path = backend.store.object_path(info)
-    standard = request.headers.get("x-oss-range-behavior", "").lower() == "standard"
-    span = parse_range(request.headers.get("range", ""), info.size, standard=standard)
+    """GET /bucket/key with optional Range and If-* conditions.
+
+    The object's bytes are opened with its metadata, so a GET racing an overwrite or a delete sends
+    the version it found, whole, as OSS would.
+    """
+    overrides = _response_overrides(request)
+    info, handle = backend.store.open_object(request.bucket, request.key)
+    try:
+        _check_conditions(request, info)
+        standard = request.headers.get("x-oss-range-behavior", "").lower() == "standard"
+        span = parse_range(request.headers.get("range", ""), info.size, standard=standard)
+    except errors.OssError:
+        handle.close()
+        raise
+    headers = {**object_headers(info), **overrides}
     if span is None:
         headers["Content-Length"] = str(info.size)
-        return Response(200, headers, read_chunks(path))
+        return Response(200, headers, FileBody(handle))
     start, end = span
     headers["Content-Length"] = str(end - start + 1)
     headers["Content-Range"] = f"bytes {start}-{end}/{info.size}"
     headers.pop("Content-MD5", None)
-    return Response(206, headers, read_chunks(path, start, end - start + 1))
+    return Response(206, headers, FileBody(handle, start, end - start + 1))
+
+
+def _response_overrides(request: Request) -> dict[str, str]:
+    """The ``response-*`` query parameters as the headers they set. The value's UTF-8 bytes are sent as
+    they are (``Content-Disposition: attachment; filename="猫.jpg"`` reaches the client as UTF-8); a
+    value with CR, LF or another control character cannot be a header at all and is refused rather
+    than sent as two."""
+    overrides = {}
+    for param, header in RESPONSE_OVERRIDES.items():
+        value = request.query.get(param)
+        if value is None:
+            continue
+        on_the_wire = value.encode("utf-8").decode("latin-1")  # what waitress writes is latin-1
+        if not header_safe(on_the_wire):
+            raise errors.InvalidArgument(
+                f"{param} cannot be sent as a {header} header.", ArgumentName=param, ArgumentValue=repr(value)
+            )
+        overrides[header] = on_the_wire
+    return overrides
 
 
 def head_object(backend: Backend, request: Request) -> Response:
@@ -124,7 +163,7 @@ def delete_objects(backend: Backend, request: Request) -> Response:
 
 
 def _parse_delete(body: bytes) -> tuple[bool, list[str]]:
-    """``(quiet, keys)``. oss2 writes control characters raw, which is not XML 1.0, so a regex
+    """``(quiet, keys)``. oss2 writes control characters raw, which is not XML 1.0, so a plain-text
     reading is the fallback OSS evidently has too (oss2's own test deletes ``中文\\x0c-2.txt``)."""
     try:
         root = ET.fromstring(body)
@@ -132,10 +171,14 @@ def _parse_delete(body: bytes) -> tuple[bool, list[str]]:
         quiet = (root.findtext("Quiet") or "false").strip().lower() == "true"
     except ET.ParseError:
         text = body.decode("utf-8", "replace")
-        keys = [html.unescape(k) for k in re.findall(r"<Key>(.*?)</Key>", text, re.S)]
-        quiet = bool(re.search(r"<Quiet>\s*true\s*</Quiet>", text, re.I))
-    if not keys or len(keys) > 1000:
+        keys = [html.unescape(k) for k in plain_elements(text, "Key", MAX_DELETE_KEYS + 1)]
+        quiet = any(q.strip().lower() == "true" for q in plain_elements(text, "Quiet", 1))
+    if not keys:
         raise errors.MalformedXML()
+    if len(keys) > MAX_DELETE_KEYS:
+        raise errors.MalformedXML(
+            f"A DeleteMultipleObjects request can delete at most {MAX_DELETE_KEYS} objects.", ec="0016-00000609"
+        )
     return quiet, keys
 
 
@@ -161,18 +204,18 @@ def parse_range(value: str, size: int, *, standard: bool) -> tuple[int, int] | N
     object with 200. With ``x-oss-range-behavior: standard`` a range running past the end is cut at it
     (206) and one starting past the end is 416 InvalidRange. A malformed value is ignored either way.
     """
-    match = re.fullmatch(r"bytes=(\d*)-(\d*)", value.strip())
+    match = re.fullmatch(r"bytes=([0-9]*)-([0-9]*)", value.strip())
     if not match or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if first == "":
-        start, end = size - int(last), size - 1
+    first, last = (ascii_int(n) for n in match.groups())  # numbers past any size read as a cap
+    if first is None:
+        start, end = size - (last or 0), size - 1
         if start < 0 and standard:  # a suffix longer than the object is the whole object (RFC 7233)
             start = 0
     else:
-        start = int(first)
-        end = int(last) if last else size - 1
-        if last and end < start:
+        start = first
+        end = last if last is not None else size - 1
+        if last is not None and end < start:
             return None
         if standard:
             end = min(end, size - 1)

@@ -17,10 +17,9 @@ from ossimg.img.ops import Op
 
 from .. import errors
 from ..backend import Backend
-from ..disk import read_chunks
 from ..engine import Output, process
 from ..engine.codecs import MAX_SOURCE_BYTES
-from ..model import NewObject, ObjectInfo, valid_object_key
+from ..model import NewObject, valid_object_key
 from ..permissions import require
 from ..wire import Request, Response
 
@@ -70,13 +69,9 @@ def _run(backend: Backend, request: Request, process_text: str) -> Output:
         """Watermark images come from the source's bucket, read as the caller: OSS's documents do not
         say whose right IMG uses, and reading them as the caller is what keeps a private image private."""
         require(backend, request, "oss:GetObject", bucket, watermark)
-        return _read(backend, backend.store.head_object(bucket, watermark))
+        return backend.store.read_bytes(bucket, backend.store.head_object(bucket, watermark))
 
-    return process(_read(backend, info), ops, fetch=fetch, region=region)
-
-
-def _read(backend: Backend, info: ObjectInfo) -> bytes:
-    return b"".join(read_chunks(backend.store.object_path(info)))
+    return process(backend.store.read_bytes(bucket, info), ops, fetch=fetch, region=region)
 
 
 def _parse_chain(backend: Backend, bucket: str, text: str) -> list[Op]:

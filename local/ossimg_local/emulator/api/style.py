@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import re
-
 from ossimg.errors import OpError
 from ossimg.img.chain import parse
 
 from .. import errors
 from ..backend import Backend
 from ..model import StyleInfo
-from ..wire import Request, Response, XmlNode, iso_date, xml_response
+from ..wire import Request, Response, XmlNode, iso_date, plain_elements, xml_response
 
 
 def put_style(backend: Backend, request: Request) -> Response:
     """PUT /bucket/?style&styleName=N with ``<Style><Content>image/…</Content></Style>``."""
-    body = request.read_body().decode("utf-8", "replace")
-    match = re.search(r"<Content>(.*?)</Content>", body, re.S)
-    if not match:
+    found = plain_elements(request.read_body().decode("utf-8", "replace"), "Content", 1)
+    if not found:
         raise errors.MalformedXML()
-    content = match.group(1).strip()
+    content = found[0].strip()
     try:
         parse(content)
     except OpError as exc:

@@ -18,7 +18,7 @@ from .errors import EventError, OssImgError
 from .events import parse_event
 from .logs import JsonLog
 from .oss import OssClient
-from .pipeline import Execution, RecordOutcome, Status, VariantResult, run_decisions
+from .pipeline import Execution, RecordOutcome, Status, VariantResult, ms_since, run_decisions
 from .removal import run_removals
 from .retry import Backoff, Deadline
 from .rules.compiled import RuleIndex
@@ -101,7 +101,7 @@ def run(
     except EventError as error:
         log.error("invalid event", error_code=error.code, error_message=error.message, retry=False)
         summary = Summary(invalid=1)
-        log.info("summary", outcome=summary.outcome, duration_ms=_ms(started), **summary.as_fields())
+        log.info("summary", outcome=summary.outcome, duration_ms=ms_since(started), **summary.as_fields())
         return summary
     for bad in parsed.errors:
         log.error("invalid record", record=bad.record, field=bad.field, error_message=bad.message, retry=False)
@@ -115,7 +115,7 @@ def run(
     for outcome in outcomes:
         _log_record(log, outcome)
     summary = Summary.of(outcomes, invalid=len(parsed.errors))
-    log.info("summary", outcome=summary.outcome, rules_version=rules.version, duration_ms=_ms(started),
+    log.info("summary", outcome=summary.outcome, rules_version=rules.version, duration_ms=ms_since(started),
              **summary.as_fields())  # fmt: skip
     transient = [r for r in summary.results if r.transient]
     if transient:
@@ -157,7 +157,3 @@ def _log_variant(log: JsonLog, result: VariantResult) -> None:
     else:
         log.error("variant", error_code=result.error_code, error_message=result.error_message,
                   oss_request_id=result.request_id, **fields)  # fmt: skip
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

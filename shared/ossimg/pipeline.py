@@ -14,7 +14,7 @@ import enum
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import claims
 from .decide import Decision
@@ -65,6 +65,18 @@ class VariantResult(NamedTuple):
     def transient(self) -> bool:
         """A failure that a later retry of the invocation may fix."""
         return self.status is Status.FAILED_TRANSIENT
+
+    @classmethod
+    def unplanned(cls, plan: PlanError) -> VariantResult:
+        """A variant that could not be planned for this key: failed for good, before any request."""
+        return cls(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey", plan.message)
+
+    @classmethod
+    def failed(cls, plan: VariantPlan, exc: OssCallError, started: float, **more: Any) -> VariantResult:
+        """A variant an OSS call failed: transient or permanent as OSS's answer says, with its code."""
+        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
+        return cls(plan.rule, plan.variant, status, ms_since(started), plan, None, exc.code, exc.message,
+                   exc.request_id, **more)  # fmt: skip
 
 
 class Preflight(NamedTuple):
@@ -157,14 +169,13 @@ def _preflight(ex: Execution, record: ObjectEvent) -> Preflight:
 
 def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> VariantResult:
     if isinstance(plan, PlanError):
-        return VariantResult(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey",
-                             plan.message)  # fmt: skip
+        return VariantResult.unplanned(plan)
     started = time.perf_counter()
     expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
     if etag and _current(ex, plan, expected):
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
     if ex.dry_run:
-        return VariantResult(plan.rule, plan.variant, Status.WOULD_MAKE, _ms(started), plan)
+        return VariantResult(plan.rule, plan.variant, Status.WOULD_MAKE, ms_since(started), plan)
     if not etag:  # no version to record: neither lineage nor a claim can name it
         return _make(ex, plan, "", started)
     claim = claims.claim_for(plan, expected)
@@ -175,11 +186,11 @@ def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> Variant
         # only a duplicate delivery running at this very moment could then repeat it.
         return _make(ex, plan, expected, started, claim_error=exc.code)
     if outcome is claims.Outcome.DONE:
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
     if outcome is claims.Outcome.BUSY:
         busy = "another instance is making this variant right now; FC retries the event later"
         return VariantResult(
-            plan.rule, plan.variant, Status.FAILED_TRANSIENT, _ms(started), plan, None, "ClaimHeld", busy
+            plan.rule, plan.variant, Status.FAILED_TRANSIENT, ms_since(started), plan, None, "ClaimHeld", busy
         )
     try:
         return _make(ex, plan, expected, started)
@@ -193,9 +204,7 @@ def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim
     try:
         result = ex.call(lambda: ex.client.process_object(plan.source_bucket, plan.source_key, plan.process), attempts)
     except OssCallError as exc:
-        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
-        return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
-                             exc.request_id, attempts[0], claim_error=claim_error)  # fmt: skip
+        return VariantResult.failed(plan, exc, started, attempts=attempts[0], claim_error=claim_error)
     lineage_error = ""
     if expected:
         meta = {LINEAGE: expected, RULES: ex.rules_version,
@@ -204,7 +213,7 @@ def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim
             ex.call(lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), [0])
         except OssCallError as exc:
             lineage_error = exc.code  # the output is there; a redelivery will just redo it
-    return VariantResult(plan.rule, plan.variant, Status.OK, _ms(started), plan, result.file_size,
+    return VariantResult(plan.rule, plan.variant, Status.OK, ms_since(started), plan, result.file_size,
                          attempts=attempts[0], lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
 
 
@@ -216,5 +225,6 @@ def _current(ex: Execution, plan: VariantPlan, expected: str) -> bool:
     return is_current(meta, expected)
 
 
-def _ms(started: float) -> float:
+def ms_since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()``), as the log lines give durations."""
     return round((time.perf_counter() - started) * 1000, 1)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from .decide import Decision
 from .errors import OssCallError
 from .lineage import made_from, source_of
-from .pipeline import Execution, RecordOutcome, Status, VariantResult
+from .pipeline import Execution, RecordOutcome, Status, VariantResult, ms_since
 from .plan import PlanError, VariantPlan
 
 
@@ -49,22 +49,19 @@ def _source_back(ex: Execution, decision: Decision) -> str | None:
 
 def _remove_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
     if isinstance(plan, PlanError):
-        return VariantResult(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey",
-                             plan.message)  # fmt: skip
+        return VariantResult.unplanned(plan)
     started = time.perf_counter()
     try:
         found = ex.call(lambda: ex.client.stat(plan.target_bucket, plan.target_key), [0])
         if found is None:
-            return VariantResult(plan.rule, plan.variant, Status.ALREADY_GONE, _ms(started), plan)
+            return VariantResult(plan.rule, plan.variant, Status.ALREADY_GONE, ms_since(started), plan)
         if not made_from(found.meta, plan.source_bucket, plan.source_key):
-            return VariantResult(plan.rule, plan.variant, Status.KEPT, _ms(started), plan,
+            return VariantResult(plan.rule, plan.variant, Status.KEPT, ms_since(started), plan,
                                  reason=_not_proven(found.meta))  # fmt: skip
         ex.call(lambda: ex.client.delete_object(plan.target_bucket, plan.target_key), [0])
     except OssCallError as exc:
-        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
-        return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
-                             exc.request_id)  # fmt: skip
-    return VariantResult(plan.rule, plan.variant, Status.REMOVED, _ms(started), plan)
+        return VariantResult.failed(plan, exc, started)
+    return VariantResult(plan.rule, plan.variant, Status.REMOVED, ms_since(started), plan)
 
 
 def _not_proven(meta: dict[str, str]) -> str:
@@ -72,7 +69,3 @@ def _not_proven(meta: dict[str, str]) -> str:
     if recorded is None:
         return "the object there records no source: it was not made by ossimg, or before sources were recorded"
     return f"the object there was made from {recorded[0]}/{recorded[1]}, not from the deleted object"
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ossimg.events import ObjectEvent
+from ossimg.events import ObjectEvent, parse_event
 
 from .objects import Entry, iso
 
@@ -27,13 +27,15 @@ EVENT_NAME = "ObjectCreated:PutObject"
 SENDER = "ossimg-backfill"  # where OSS writes its request id and the uploader, a backfill says it sent the event
 
 
-def record(entry: Entry, region: str) -> dict[str, Any]:
-    """The OSS trigger record for ``entry``."""
+def record(entry: Entry, region: str, content_type: str = "") -> dict[str, Any]:
+    """The OSS trigger record for ``entry`` (with the object's Content-Type, when it is known)."""
     obj: dict[str, Any] = {"key": entry.key}
     if entry.size is not None:
         obj["size"] = entry.size
     if entry.etag:
         obj["eTag"] = entry.etag
+    if content_type:
+        obj["objectMeta"] = {"mimeType": content_type}
     doc: dict[str, Any] = {
         "eventName": EVENT_NAME, "eventSource": "acs:oss", "eventVersion": "1.0", "region": region,
         "oss": {"bucket": {"name": entry.bucket}, "object": obj, "ossSchemaVersion": "1.0",
@@ -45,11 +47,13 @@ def record(entry: Entry, region: str) -> dict[str, Any]:
     return doc
 
 
-def as_object_event(entry: Entry, region: str) -> ObjectEvent:
-    """What the function reads from :func:`record` (to decide locally which objects have work)."""
-    event_time = iso(entry.modified) if entry.modified is not None else ""
-    return ObjectEvent(EVENT_NAME, entry.bucket, entry.key, region, entry.size, (entry.etag or "").upper() or None,
-                       None, event_time, SENDER)  # fmt: skip
+def as_object_event(entry: Entry, region: str, content_type: str = "") -> ObjectEvent:
+    """What the function reads from :func:`record`: the same parser, so a local decision is its decision.
+    Raises EventError for an object the function could not read either (a listing never yields one)."""
+    parsed = parse_event({"events": [record(entry, region, content_type)]})
+    if parsed.errors:
+        raise parsed.errors[0]
+    return parsed.records[0]
 
 
 @dataclass

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, TextIO
 
+from ossimg.decide import Decision
+
 SKIPS = ("outside", "no_rule", "outputs", "unprocessable")
 SKIP_WORDS = {
     "outside": "last modified outside --since/--until", "no_rule": "no rule matches the key",
@@ -38,6 +40,15 @@ class Counts:
         for counts in (self.by_variant, other.by_variant):
             total.add_variants(counts)
         return total
+
+    def skipped(self, decision: Decision) -> None:
+        """Count an object the function would not process, by why: an output, no rule, or unreadable."""
+        if decision.loop:
+            self.outputs += 1
+        elif not decision.matched:
+            self.no_rule += 1
+        else:
+            self.unprocessable += 1
 
     def add_variants(self, counts: dict[str, dict[str, int]] | None) -> None:
         """Add the function's counts per variant and status."""

@@ -27,14 +27,13 @@ from typing import Any, NamedTuple
 from ossimg.claims import is_claim_key
 from ossimg.decide import decide
 from ossimg.errors import OssCallError
-from ossimg.events import ObjectEvent
-from ossimg.img.formats import GENERIC_CONTENT_TYPES
 from ossimg.lineage import source_of, variant_of
 from ossimg.oss import OssClient, Stat
 from ossimg.plan import VariantPlan
 from ossimg.rules.compiled import RuleIndex
 
-from .objects import Entry, Source, iso
+from .batches import as_object_event
+from .objects import Entry, Source
 
 CHUNK = 256
 REMEMBERED = 10_000  # sources kept in memory, most recent first
@@ -111,9 +110,8 @@ class Judge:
         bucket, key = entry.bucket, entry.key
         where = f"{source[0]}/{source[1]}"
         if stat is not None:
-            kind = None if stat.content_type.strip().lower() in GENERIC_CONTENT_TYPES else stat.content_type
-            when = iso(stat.last_modified) if stat.last_modified is not None else ""
-            record = ObjectEvent("ObjectCreated:PutObject", *source, self._region, None, stat.etag or None, kind, when)
+            stored = Entry(*source, None, stat.etag or None, stat.last_modified)
+            record = as_object_event(stored, self._region, stat.content_type)
             targets = {(p.target_bucket, p.target_key) for p in decide(record, self._rules).plans
                        if isinstance(p, VariantPlan)}  # fmt: skip
             if (bucket, key) in targets:

@@ -103,12 +103,7 @@ class Backfill:
         decision = decide(as_object_event(entry, self.region), self.rules)
         if decision.skip is None:
             return record(entry, self.region)
-        if decision.loop:
-            self.reading.outputs += 1
-        elif not decision.matched:
-            self.reading.no_rule += 1
-        else:
-            self.reading.unprocessable += 1
+        self.reading.skipped(decision)
         return None
 
     def _dispatch(self, batch: Batch) -> None:

@@ -96,9 +96,7 @@ def survey(
             continue
         decision = decide(as_object_event(entry, region), rules)
         if decision.skip is not None:  # counted as the backfill counts it: never sent
-            found.counts.outputs += decision.loop
-            found.counts.no_rule += not decision.loop and not decision.matched
-            found.counts.unprocessable += bool(decision.matched)
+            found.counts.skipped(decision)
             found.tally(RecordOutcome(decision, decision.skip))
             continue
         found.counts.matched += 1

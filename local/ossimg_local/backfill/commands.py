@@ -24,6 +24,7 @@ from ossimg.settings import Credentials
 
 from ..usererrors import EXIT_INTERRUPTED, UsageError
 from .checkpoint import Checkpoint, CheckpointError
+from .dispatch import Dispatcher, LocalDispatcher
 from .failures import FailedEvents, FailureLog
 from .inventory import Inventory, InventoryError, split_url
 from .objects import Listing, Source, Window, parse_time
@@ -141,10 +142,8 @@ def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, so
     return 1 if counts.failed else 0
 
 
-def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) -> Any:
+def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) -> Dispatcher:
     if args.via == "local":
-        from .dispatch import LocalDispatcher
-
         log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 (kept for the run)
         return LocalDispatcher(rules, client, workers=args.workers, timeout=args.timeout, log=log)
     import fc2
@@ -155,9 +154,10 @@ def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) 
         raise UsageError("--via fc needs --fc-endpoint (https://<account>.<region>.fc.aliyuncs.com)")
     quiet_fc2()
     creds = _credentials(args)
-    fc = fc2.Client(endpoint=args.fc_endpoint, accessKeyID=args.fc_access_key_id or creds.access_key_id,
-                    accessKeySecret=args.fc_access_key_secret or creds.access_key_secret,
-                    securityToken=creds.security_token or "" if not args.fc_access_key_id else "")  # fmt: skip
+    if args.fc_access_key_id:  # a key of its own for FC
+        creds = Credentials(args.fc_access_key_id, args.fc_access_key_secret or "")
+    fc = fc2.Client(endpoint=args.fc_endpoint, accessKeyID=creds.access_key_id,
+                    accessKeySecret=creds.access_key_secret, securityToken=creds.security_token or "")  # fmt: skip
     dispatcher = FcDispatcher(fc, args.service, args.function, qualifier=args.qualifier, in_flight=args.in_flight,
                               rate=args.rate, poll=args.poll)  # fmt: skip
     try:

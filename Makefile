@@ -13,7 +13,7 @@ FONT_PACKAGES := fonts-wqy-zenhei fonts-wqy-microhei fonts-droid-fallback
 FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
-.PHONY: help venv fonts browser demo try test test-cloud lint compat bench build deploy invoke emulator up failures clean
+.PHONY: help venv fonts browser demo try test test-cloud lint compat bench build deploy plan template roles invoke emulator up failures clean
 .PHONY: backfill
 
 help: ## list the targets
@@ -105,16 +105,32 @@ compat: $(STAMP) ## run the tests on every FC Python runtime found here (python3
 	  else echo "python$$v not found: skipped"; fi; \
 	done
 
-build: $(STAMP) ## package functions/ as FC runs them into build/ (code, ossimg, compiled rules from RULES, dependencies)
-	$(BIN)/ossimg build --rules $(RULES)
-
+REGION ?= cn-hangzhou
+# `make deploy KEEP_ORPHANS=1` keeps functions and triggers that template.yml no longer has.
+DEPLOY_ARGS = --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --region $(REGION) --role $(ROLE) \
+	--invocation-role $(INVOCATION_ROLE) $(if $(KEEP_ORPHANS),--keep-orphans)
 DEPLOY_VARIABLES := ENDPOINT ACCOUNT ROLE INVOCATION_ROLE
 DEPLOY_MISSING = $(strip $(foreach v,$(DEPLOY_VARIABLES),$(if $($(v)),,$(v))))
 
-deploy: ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
-	@if [ -n "$(DEPLOY_MISSING)" ]; then echo "make deploy: set $(DEPLOY_MISSING) (ENDPOINT=https://<account>.cn-hangzhou.fc.aliyuncs.com ACCOUNT=<account id> ROLE=acs:ram::<account>:role/<service role> INVOCATION_ROLE=acs:ram::<account>:role/<oss to fc role>)"; exit 2; fi
+build: $(STAMP) ## check template.yml against RULES, then package functions/ for FC's runtime into build/
+	$(BIN)/ossimg build --rules $(RULES)
+
+template: $(STAMP) ## print the OSS triggers and role statements RULES need (template.yml's Events and Policies)
+	$(BIN)/ossimg template --rules $(RULES)
+
+roles: $(STAMP) ## print the RAM roles to create and the deploying user's policy (ACCOUNT= REGION= USER_NAME=)
+	$(BIN)/ossimg roles --rules $(RULES) --account-id $${ACCOUNT:-<account-id>} --region $(REGION) \
+	  --user $${USER_NAME:-<deploying RAM user>}
+
+plan: ## list what deploy would change in FC: same variables as deploy
+	@if [ -n "$(DEPLOY_MISSING)" ]; then echo "make $@: set $(DEPLOY_MISSING) (ENDPOINT=https://<account>.cn-hangzhou.fc.aliyuncs.com ACCOUNT=<account id> ROLE=acs:ram::<account>:role/<service role> INVOCATION_ROLE=acs:ram::<account>:role/<oss to fc role>)"; exit 2; fi
 	@$(MAKE) --no-print-directory build
-	$(BIN)/ossimg deploy --endpoint $(ENDPOINT) --account-id $(ACCOUNT) --role $(ROLE) --invocation-role $(INVOCATION_ROLE)
+	$(BIN)/ossimg deploy --plan $(DEPLOY_ARGS)
+
+deploy: ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (keys in ALIBABA_CLOUD_*)
+	@if [ -n "$(DEPLOY_MISSING)" ]; then echo "make $@: set $(DEPLOY_MISSING) (ENDPOINT=https://<account>.cn-hangzhou.fc.aliyuncs.com ACCOUNT=<account id> ROLE=acs:ram::<account>:role/<service role> INVOCATION_ROLE=acs:ram::<account>:role/<oss to fc role>)"; exit 2; fi
+	@$(MAKE) --no-print-directory build
+	$(BIN)/ossimg deploy $(DEPLOY_ARGS)
 
 up: $(STAMP) fonts ## the local cloud: emulator and live gallery on PORT (9000), on_upload run by INSTANCES (4) on every matching upload
 	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4} --rules $(RULES)

@@ -77,6 +77,8 @@ def parser() -> argparse.ArgumentParser:
     faults = "inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop"
     emu.add_argument("--fault", action="append", default=[], metavar="SPEC", help=faults)
     emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
+    emu.add_argument("--img-memory", type=int, default=1024, metavar="MB",
+                     help="memory IMG requests may hold at once: more waits, a request larger is refused")  # fmt: skip
 
     failed = command("failures", "the events FC's on-failure destination kept while `ossimg up` ran")
     failed.add_argument("action", choices=["list", "redrive"], help="list them, or send them back to their function")
@@ -96,7 +98,20 @@ def parser() -> argparse.ArgumentParser:
     ship.add_argument("--invocation-role", required=True, help="ARN of the role OSS uses to invoke FC")
     ship.add_argument("--region", default="cn-hangzhou", help="the region to deploy to")
     ship.add_argument("--build", type=Path, default=Path("build"), help="where `ossimg build` put the functions")
+    ship.add_argument("--plan", action="store_true", help="list what would be created, updated, deleted, replaced")
+    orphans = "keep functions and triggers that template.yml no longer has"
+    ship.add_argument("--keep-orphans", action="store_true", help=orphans)
     workspace(ship, rules=False)
+
+    tpl = command("template", "the OSS triggers and role statements the rules need; --check compares template.yml")
+    tpl.add_argument("--check", action="store_true", help="exit 1 naming each trigger or statement that differs")
+    workspace(tpl)
+
+    ram = command("roles", "the RAM roles the deployment needs, and the deploying user's policy, for aliyun ram")
+    ram.add_argument("--account-id", default="<account-id>", help="your Alibaba Cloud account id")
+    ram.add_argument("--region", default="cn-hangzhou", help="the region deployed to")
+    ram.add_argument("--user", default="<deploying RAM user>", help="the RAM user that runs ossimg deploy")
+    workspace(ram)
 
     check = command("validate", "check a rule file offline; exit 1 listing every problem")
     check.add_argument("rules", type=Path, help="the rule file")
@@ -128,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "emulator": _emulator, "demo": _demo, "try": _try, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
-        "failures": _failures,
+        "failures": _failures, "template": _ship, "roles": _ship,
         "backfill": _backfill, "prune": _backfill, "inventory": _backfill,
     }  # fmt: skip
     return usererrors.run(args.command, lambda: handlers[args.command](args))
@@ -163,8 +178,9 @@ def _emulator(args: argparse.Namespace) -> int:
         raise usererrors.UsageError(f"--fault: {exc}") from None
     args.data.mkdir(parents=True, exist_ok=True)
     backend = Backend.open(
-        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync
-    )
+        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync,
+        image_memory=args.img_memory << 20,
+    )  # fmt: skip
     backend.faults.reset(faults, seed=args.fault_seed)
     try:
         serve_forever(backend, args.host, args.port)
@@ -191,6 +207,7 @@ def _up(args: argparse.Namespace) -> int:
     from .workspace import Workspace
 
     ws = Workspace.open(args.root, args.rules)
+    _template_agrees(ws.root, ws.rules)  # else uploads that no trigger delivers are silently ignored
     if args.instances < 1:
         raise usererrors.UsageError(f"--instances must be at least 1, not {args.instances}")
     Up(ws, args.data, args.host, args.port, build=args.build, instances=args.instances,
@@ -240,44 +257,27 @@ def _failures(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ship(args: argparse.Namespace) -> int:
-    import os
+def _template_agrees(root: Path, rules: Path) -> None:
+    from .deploy.commands import template_problems
 
-    from .deploy.package import BuildError, build_function, size_mb
+    problems = template_problems(root, rules)
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        raise usererrors.UsageError(f"template.yml does not agree with {rules} (`ossimg template --check`)",
+                                    usererrors.EXIT_PROBLEMS)  # fmt: skip
+
+
+def _ship(args: argparse.Namespace) -> int:
+    from .deploy import commands
     from .workspace import Workspace
 
     ws = Workspace.open(args.root, getattr(args, "rules", None))
-    if args.command == "build":
-        for spec in ws.specs:
-            try:
-                folder = build_function(ws.root, spec, ws.rules, args.out, deps=not args.no_deps)
-            except BuildError as exc:
-                raise usererrors.UsageError(f"{spec.name}: {exc}") from None
-            print(f"{spec.name}: {folder} ({size_mb(folder):.1f} MB)")
-        return 0
-    import logging
-
-    import fc2
-
-    from .deploy.apply import Target, deploy
-
-    # aliyun-fc2 logs each refused request through the root logger before raising; the error is said once.
-    logging.getLogger().addHandler(logging.NullHandler())
-    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its retries' warnings, before "cannot reach"
-    key_id, secret = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"), os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    if not key_id or not secret:
-        raise usererrors.UsageError("set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET")
-    for spec in ws.specs:
-        if not (args.build / spec.name).is_dir():
-            raise usererrors.UsageError(
-                f"no build of {spec.name} in {args.build}: run `ossimg build` (make build) first"
-            )
-    client = fc2.Client(endpoint=args.endpoint, accessKeyID=key_id, accessKeySecret=secret,
-                        securityToken=os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN", ""))  # fmt: skip
-    target = Target(args.region, args.account_id, args.role, args.invocation_role)
-    for line in deploy(client, list(ws.specs), args.build, target):
-        print(line)
-    return 0
+    args.root, args.rules = ws.root, ws.rules
+    run: dict[str, Callable[[argparse.Namespace], int]] = {
+        "build": commands.build, "deploy": commands.deploy, "template": commands.template, "roles": commands.roles,
+    }  # fmt: skip
+    return run[args.command](args)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ class Sandbox:
 
     def __enter__(self) -> Sandbox:
         print(f"Building {self.spec.name} into {self.build} …", flush=True)
-        code_dir = build_function(self.root, self.spec, self.rules_file, self.build)
+        code_dir = build_function(self.root, self.spec, self.rules_file, self.build, local=True)
         with ExitStack() as stack:
             data = stack.enter_context(tempfile.TemporaryDirectory(prefix="ossimg-sandbox-"))
             self.backend = backend = Backend.open(Path(data), AK, SK, region=self.region, durable=False)

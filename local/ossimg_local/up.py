@@ -46,7 +46,7 @@ def needed_buckets(specs: Sequence[FunctionSpec], rules: Path) -> list[str]:
 
 def build_all(root: Path, specs: Sequence[FunctionSpec], rules: Path, out: Path) -> dict[str, Path]:
     """Build every function (dependencies from the cache); returns each one's code folder."""
-    return {spec.name: build_function(root, spec, rules, out) for spec in specs}
+    return {spec.name: build_function(root, spec, rules, out, local=True) for spec in specs}
 
 
 def role_credentials(backend: Backend, policies: Sequence[Any], ttl_seconds: float = ROLE_KEY_TTL) -> Credentials:

@@ -92,7 +92,7 @@ def _built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
         if runtime not in builds:
             spec = replace(on_upload_spec(), runtime=runtime)
             out = tmp_path_factory.mktemp(f"build-{runtime}")
-            builds[runtime] = build_function(ROOT, spec, ROOT / "rules" / "example.yaml", out)
+            builds[runtime] = build_function(ROOT, spec, ROOT / "rules" / "example.yaml", out, local=True)
         return builds[runtime]
 
     return build

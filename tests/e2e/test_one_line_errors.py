@@ -122,7 +122,7 @@ def test_deploy_without_keys():
 @pytest.fixture(name="built")
 def _built(tmp_path: Path) -> Path:
     out = tmp_path / "build"
-    done = ossimg("build", "--no-deps", "--out", str(out))
+    done = ossimg("build", "--out", str(out))  # deploy refuses a build without its dependencies
     assert done.returncode == 0, done.stderr
     return out
 
@@ -136,7 +136,7 @@ def test_deploy_to_an_endpoint_that_does_not_answer(built):
         closed = sock.getsockname()[1]
     done = ossimg("deploy", "--endpoint", f"http://127.0.0.1:{closed}", "--build", str(built), *DEPLOY, env=KEYS)
     line = one_line(done, "deploy")
-    assert f"cannot reach http://127.0.0.1:{closed}: nothing answers there" in line
+    assert f"cannot reach FC at http://127.0.0.1:{closed} (" in line
     assert done.returncode == 2
 
 
@@ -148,11 +148,8 @@ def test_deploy_with_keys_fc_refuses(built, tmp_path):
     finally:
         api.close()
     line = one_line(done, "deploy")
-    assert (
-        "Function Compute refused the request: 403 InvalidAccessKeyID: access key id 'LTAI-wrong' does not exist"
-        in line
-    )
-    assert "(check ALIBABA_CLOUD_ACCESS_KEY_ID and _SECRET)" in line
+    assert "FC answered 403 InvalidAccessKeyID: access key id 'LTAI-wrong' does not exist" in line
+    assert "check ALIBABA_CLOUD_ACCESS_KEY_ID: FC knows no such key" in line
     assert done.returncode == 2
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ossimg.claims import PREFIX as CLAIMS
-from ossimg.img.chain import parse
-from ossimg.img.ops import Watermark
 from ossimg.rules.load import load_rules
+from ossimg_local.deploy.needs import role_needs
 from ossimg_local.fc.template import load_template
 from ossimg_local.ram import Policy
 
@@ -47,27 +45,14 @@ def granted(spec, service="oss"):
     }
 
 
-def needed(rules):
-    """What the function does with these rules, as (RAM action, resource) pairs: read (pre-flight) and
-    process each upload, stamp each image watermark, write each variant and read it back (lineage),
-    and create, read and delete claims in each target bucket."""
-    needs = set()
-    for rule in rules.rules:
-        assert rule.bucket, f"rule {rule.prefix}: a least-privilege role needs each rule to name its bucket"
-        source = f"acs:oss:*:*:{rule.bucket}/{rule.prefix}*"
-        needs |= {("oss:GetObject", source), ("oss:PostProcessTask", source)}
-        for variant in rule.variants:
-            target = f"acs:oss:*:*:{variant.bucket or rule.bucket}/{variant.key_template.split('{')[0]}*"
-            needs |= {("oss:PutObject", target), ("oss:GetObject", target)}
-            claims = f"acs:oss:*:*:{variant.bucket or rule.bucket}/{CLAIMS}*"
-            needs |= {("oss:PutObject", claims), ("oss:GetObject", claims), ("oss:DeleteObject", claims)}
-            marks = [op.image_key for op in parse(variant.chain) if isinstance(op, Watermark) and op.image_key]
-            needs |= {("oss:GetObject", f"acs:oss:*:*:{rule.bucket}/{key}") for key in marks}
-    return needs
+def needed(rules, spec):
+    """What the function does with these rules, as (RAM action, resource) pairs, for OSS: the one
+    derivation (``ossimg_local.deploy.needs``) that `ossimg template` prints and `--check` compares."""
+    return {pair for s in role_needs(rules, spec) for pair in s.pairs() if pair[0].startswith("oss:")}
 
 
 def test_the_role_grants_exactly_what_the_rules_need(spec, root):
-    assert granted(spec) == needed(load_rules(root / "rules" / "example.yaml"))
+    assert granted(spec) == needed(load_rules(root / "rules" / "example.yaml"), spec)
 
 
 def test_the_role_only_allows_and_names_what_it_allows(spec):
@@ -102,3 +87,13 @@ def test_failed_events_are_retried_then_kept(spec):
     assert spec.on_failure.startswith("acs:mns:")
     queue = spec.on_failure.split(":", 4)[4]
     assert granted(spec, "mns") == {("mns:SendMessage", f"acs:mns:*:*:{queue}")}
+
+
+def test_the_function_logs_to_log_service(spec):
+    assert (spec.log.project, spec.log.logstore, spec.log.request_metrics) == ("ossimg-logs", "on-upload", True)
+    assert granted(spec, "log") == {("log:PostLogStoreLogs", "acs:log:*:*:project/ossimg-logs/logstore/on-upload")}
+
+
+def test_the_destination_names_no_account_of_its_own(spec):
+    """Deploy completes acs:mns::: with its region and account; no placeholder account is sent."""
+    assert spec.on_failure == "acs:mns:::/queues/ossimg-failed/messages"

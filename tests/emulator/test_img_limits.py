@@ -20,6 +20,7 @@ def encoded(image: Image.Image, fmt: str, **save) -> bytes:
     pytest.param(Image.new("1", (30001, 1)), "PNG", "0040-00000009", id="png-side-over-30000"),
     pytest.param(Image.new("L", (30001, 8)), "JPEG", "0040-00000019", id="jpeg-side-over-30000"),
     pytest.param(Image.new("1", (16385, 1)), "TIFF", "0040-00000018", id="tiff-side-over-16384"),
+    pytest.param(Image.new("1", (30001, 1)), "BMP", "0040-00000017", id="bmp-side-over-30000"),
     pytest.param(Image.new("1", (16000, 16000)), "PNG", "0040-00000012", id="over-250-megapixels"),
 ])  # fmt: skip
 def test_source_too_large(bucket, image, fmt, ec):
@@ -39,8 +40,9 @@ def test_source_over_20_megabytes(bucket):
 
 def test_webp_output_side(bucket):
     bucket.put("wide.png", encoded(Image.new("RGB", (1000, 1)), "PNG"))
-    with raises(None, match="16383"):
+    with raises(None, match="16383") as exc:
         bucket.get("wide.png", process="image/resize,w_16384,limit_0/format,webp")
+    assert exc.value.ec == "0040-00000011"
 
 
 def test_process_too_long(bucket):

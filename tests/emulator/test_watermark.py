@@ -131,3 +131,25 @@ def test_invalid_watermarks(canvas, process, ec):
 def test_missing_watermark_image(canvas):
     with raises("InvalidArgument", match="does not exist"):
         canvas.get("white.png", process="image/watermark,image_" + b64url("nope.png"))
+
+
+@pytest.mark.parametrize("params", [",fill_1", ",fill_1,padx_7,pady_3", ",fill_1,padx_1000", ",fill_1,t_40"])
+def test_tiling_is_the_tile_repeated_from_the_top_left_corner(bucket, params):
+    """Tiles are laid by doubling a strip of them; the result is the tile pasted at every step."""
+    logo = Image.new("RGBA", (13, 9), (255, 0, 0, 255))
+    logo.paste((0, 0, 255, 128), (0, 0, 5, 9))
+    bucket.put("grey.png", png(Image.new("RGB", (200, 150), (90, 90, 90))))
+    bucket.put("mark.png", png(logo))
+    process = "image/watermark,image_" + b64url("mark.png") + params
+    got = Image.open(io.BytesIO(bucket.get("grey.png", process=process).body)).convert("RGB")
+    fields = dict(p.split("_") for p in params.strip(",").split(","))
+    opacity = int(fields.get("t", 100))
+    tile = logo.copy()
+    tile.putalpha(tile.getchannel("A").point(lambda a: a * opacity // 100))
+    step_x, step_y = 13 + int(fields.get("padx", 0)), 9 + int(fields.get("pady", 0))
+    expected = Image.new("RGBA", (200, 150), (90, 90, 90, 255))
+    for top in range(0, 150, step_y):
+        for left in range(0, 200, step_x):
+            expected.alpha_composite(tile.crop((0, 0, min(13, 200 - left), min(9, 150 - top))), (left, top))
+    # Over opaque pixels a paste through the alpha and a composite round alike, to one level.
+    assert all(high <= 1 for _, high in ImageChops.difference(got, expected.convert("RGB")).getextrema())

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .admission import DEFAULT_BUDGET, MemoryBudget
 from .auth import Keyring
 from .faults import Faults
 from .multipart import Multipart
@@ -25,6 +26,8 @@ class Backend:
     store: Store
     keyring: Keyring
     faults: Faults = field(default_factory=Faults)
+    # What IMG requests may hold in memory at once (admission.MemoryBudget).
+    images: MemoryBudget = field(default_factory=MemoryBudget)
     # The latest checks refused (permissions.Denial), newest last: what a role lacks, at a glance.
     denials: deque[Denial] = field(default_factory=lambda: deque(maxlen=1000))
     multipart: Multipart = field(init=False)
@@ -41,10 +44,12 @@ class Backend:
         *,
         region: str = "cn-hangzhou",
         durable: bool = True,
+        image_memory: int = DEFAULT_BUDGET,
     ) -> Backend:
-        """A backend over ``data_dir``, recovering whatever an earlier run left there."""
+        """A backend over ``data_dir``, recovering whatever an earlier run left there; IMG requests
+        share ``image_memory`` bytes."""
         store = Store(data_dir, region=region, durable=durable)
-        return cls(store, Keyring(access_key_id, access_key_secret))
+        return cls(store, Keyring(access_key_id, access_key_secret), images=MemoryBudget(image_memory))
 
     @property
     def region(self) -> str:

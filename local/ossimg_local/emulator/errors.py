@@ -49,6 +49,14 @@ class ImageTooLarge(OssError):
     message = "The image is too large to process."
 
 
+class MemLimitExceeded(OssError):
+    """IMG's refusal of an image it lacks the memory for (OSS's IMG FAQ names the code, not its
+    status; 400 like its other image-limit errors)."""
+
+    code, status = "MemLimitExceeded", 400
+    message = "Processing the image needs more memory than is allowed."
+
+
 class InvalidBucketName(OssError):
     code, status = "InvalidBucketName", 400
     message = "The specified bucket is not valid."

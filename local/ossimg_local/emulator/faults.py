@@ -3,8 +3,9 @@
 A fault rule picks requests by operation (``process``: IMG calls, ``put``, ``get``, ``head``,
 ``delete``, or ``all``) and hits a fraction of them, then delays them, fails them with a chosen
 status and OSS code, or drops the connection. Whether a request is hit depends only on the seed,
-the rule, the request's target and how many requests that target has seen, not on thread timing,
-so a seeded run is repeatable however the client interleaves its calls.
+the rule, the request's target and how many requests that target has seen. So a seeded run hits
+the same number of requests per target however the client interleaves its calls; which of several
+concurrent requests on one target is hit still depends on which arrives first.
 
 Counters record requests the emulator *executed* successfully, per operation and object: the
 ground truth tests use to prove that a client never did the same work twice.

@@ -7,6 +7,12 @@ on FC, and ``invocations`` really run the uploaded code, unzipped, in process in
 queued, retried and dispatched to several instances), so a deployment made with ``ossimg deploy`` can
 be exercised end to end on one machine. The service role's policy is not known here, so an
 on-failure destination refuses what reaches it (with a line saying so).
+
+It is as strict as FC for what deploy sends (``api_checks``): OSS trigger configs, names, source and
+invocation-role ARNs, the 10 triggers of a bucket and their non-overlapping filters, async settings
+in range; PutFunctionAsyncInvokeConfig keeps what it is not sent, as FC 2.0 does; a trigger's
+source cannot be updated; a service with functions, or a function with triggers, cannot be deleted.
+``codeChecksum`` is the CRC-64 (ECMA-182) of the uploaded zip, the reading ``ossimg deploy`` takes.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from fastcrc import crc64
+
+from .api_checks import Refused, check_async, check_bucket, check_trigger
 from .async_tasks import AsyncTasks, tracked
 from .build_info import BuildMismatch
 from .runner import CredentialSource, FunctionRunner
@@ -59,12 +68,14 @@ class FcApi:
     def __init__(
         self, access_key_id: str, access_key_secret: str, workdir: Path, credentials: CredentialSource,
         runtime_env: dict[str, str] | None = None, region: str = "cn-hangzhou", instances: int = 2,
+        account_id: str = "1234567890123456",
     ) -> None:  # fmt: skip
         self._keys = {access_key_id: access_key_secret}
         self._workdir = workdir
         self._credentials = credentials
         self._runtime_env = runtime_env or {}
         self._region = region
+        self.account_id = account_id
         self._instances = instances
         self._lock = threading.RLock()
         self.services: dict[str, dict[str, Any]] = {}
@@ -87,6 +98,8 @@ class FcApi:
             length = int(headers.get("content-length") or 0)
             body = environ["wsgi.input"].read(length) if length else b""
             status, extra, payload = self._route(environ["REQUEST_METHOD"], path, headers, body)
+        except Refused as exc:
+            status, extra, payload = 400, {}, json.dumps({"ErrorCode": exc.code, "ErrorMessage": exc.message})
         except FcApiError as exc:
             status, extra, payload = exc.status, {}, json.dumps({"ErrorCode": exc.code, "ErrorMessage": exc.message})
         data = payload if isinstance(payload, bytes) else payload.encode()
@@ -122,28 +135,30 @@ class FcApi:
             if fn is None:
                 listed = [f for (s, _), f in self.functions.items() if s == svc]
                 return 200, {}, json.dumps({"functions": listed})
+            if sub is None and method == "DELETE":
+                return self._delete_function(svc, fn)
             if sub is None:
                 return self._functions(method, svc, fn, doc)
             self._function(svc, fn)
-            if sub == "triggers":
-                return self._triggers(method, svc, fn, name, doc)
-            if sub == "async-invoke-config" and method == "PUT":
-                self.async_configs[(svc, fn)] = {**doc, "service": svc, "function": fn, "qualifier": match["qualifier"]}
-                return 200, {}, json.dumps(self.async_configs[(svc, fn)])
-            if sub in ("code", "stateful-async-invocations", "async-invoke-config"):
-                return self._read(sub, svc, fn, name)
-        if sub == "invocations" and method == "POST":
+            if sub != "invocations":
+                return self._function_part(method, svc, fn, sub, name, match["qualifier"], doc)
+        if method == "POST":
             return self._invoke(svc, fn, headers, body)
         raise FcApiError(405, "MethodNotAllowed", f"{method} is not allowed on {path}")
 
-    def _read(self, sub: str, svc: str, fn: str, name: str | None) -> tuple[int, dict[str, str], str]:
-        """GetFunctionCode's checksum, GetFunctionAsyncInvokeConfig, or GetStatefulAsyncInvocation."""
-        if sub == "code":
-            return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+    def _function_part(
+        self, method: str, svc: str, fn: str, sub: str, name: str | None, qualifier: str | None, doc: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        if sub == "triggers":
+            return self._triggers(method, svc, fn, name, doc)
         if sub == "async-invoke-config":
-            if (svc, fn) not in self.async_configs:
-                raise FcApiError(404, "AsyncConfigNotExists", f"{svc}/{fn} has no async invocation config")
-            return 200, {}, json.dumps(self.async_configs[(svc, fn)])
+            return self._async_config(method, svc, fn, qualifier, doc)
+        if sub == "stateful-async-invocations":
+            return self._task(svc, fn, name)
+        return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+
+    def _task(self, svc: str, fn: str, name: str | None) -> tuple[int, dict[str, str], str]:
+        """GetStatefulAsyncInvocation."""
         task = self.tasks.describe(svc, fn, name or "")
         if task is None:
             raise FcApiError(404, "StatefulAsyncInvocationNotFound", f"no asynchronous task {name} of {svc}/{fn}")
@@ -159,6 +174,42 @@ class FcApi:
             raise FcApiError(404, "FunctionNotFound", f"function {fn} does not exist in service {svc}")
         return self.functions[(svc, fn)]
 
+    def _delete_function(self, svc: str, fn: str) -> tuple[int, dict[str, str], str]:
+        self._function(svc, fn)
+        if any(key[:2] == (svc, fn) for key in self.triggers):
+            raise FcApiError(400, "InvalidArgument", f"function {fn} still has triggers: delete them first")
+        del self.functions[(svc, fn)]
+        self.code.pop((svc, fn), None)
+        self.async_configs.pop((svc, fn), None)
+        stale = self._runners.pop((svc, fn), None)
+        if stale is not None:
+            stale.close()
+        return 204, {}, ""
+
+    def _async_config(
+        self, method: str, svc: str, fn: str, qualifier: str | None, doc: dict[str, Any]
+    ) -> tuple[int, dict[str, str], str]:
+        current = self.async_configs.get((svc, fn))
+        if method == "PUT":
+            check_async(doc)
+            # FC 2.0 keeps the items a PUT does not send (platform-facts, "Async invocation").
+            kept = {**(current or {}), **{k: v for k, v in doc.items() if v is not None}}
+            self.async_configs[(svc, fn)] = {**kept, "service": svc, "function": fn, "qualifier": qualifier}
+            self._drop_runner(svc, fn)
+            return 200, {}, json.dumps(self.async_configs[(svc, fn)])
+        if current is None:
+            raise FcApiError(404, "AsyncConfigNotExists", f"no async invoke config for {svc}/{fn}")
+        if method == "DELETE":
+            del self.async_configs[(svc, fn)]
+            self._drop_runner(svc, fn)
+            return 204, {}, ""
+        return 200, {}, json.dumps(current)
+
+    def _drop_runner(self, svc: str, fn: str) -> None:
+        stale = self._runners.pop((svc, fn), None)  # the next invocation starts instances with the new settings
+        if stale is not None:
+            stale.close()
+
     def _services(self, method: str, svc: str | None, doc: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         if method == "POST" and svc is None:
             name = doc.get("serviceName", "")
@@ -170,6 +221,11 @@ class FcApi:
         if svc is None:
             return 200, {}, json.dumps({"services": list(self.services.values())})
         service = self._service(svc)
+        if method == "DELETE":
+            if any(s == svc for s, _ in self.functions):
+                raise FcApiError(400, "InvalidArgument", f"service {svc} still has functions: delete them first")
+            del self.services[svc]
+            return 204, {}, ""
         if method == "PUT":
             service.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
         return 200, {}, json.dumps(service)
@@ -186,7 +242,7 @@ class FcApi:
         current.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
         if code:
             self.code[key] = base64.b64decode(code)
-            current["codeChecksum"] = hashlib.sha256(self.code[key]).hexdigest()[:20]
+            current["codeChecksum"] = str(int(crc64.xz(self.code[key])))
             current["codeSize"] = len(self.code[key])
         self.functions[key] = current
         stale = self._runners.pop(key, None)  # the next invocation starts new instances of the new code
@@ -198,14 +254,28 @@ class FcApi:
         self, method: str, svc: str, fn: str, name: str | None, doc: dict[str, Any]
     ) -> tuple[int, dict[str, str], str]:
         if method == "POST":
-            name = doc.get("triggerName", "")
-            self.triggers[(svc, fn, name)] = {**doc, "createdTime": _now(), "lastModifiedTime": _now()}
+            name = str(doc.get("triggerName", ""))
+            if (svc, fn, name) in self.triggers:
+                raise FcApiError(409, "TriggerAlreadyExists", f"trigger {name} already exists")
+            check_trigger(doc, self._region, self.account_id)
+            check_bucket(doc, list(self.triggers.values()))
+            fresh = {k: v for k, v in doc.items() if k != "qualifier" or v is not None}
+            self.triggers[(svc, fn, name)] = {**fresh, "createdTime": _now(), "lastModifiedTime": _now()}
             return 200, {}, json.dumps(self.triggers[(svc, fn, name)])
-        trigger = self.triggers.get((svc, fn, name or ""))
+        if name is None:
+            listed = [t for (s, f, _), t in self.triggers.items() if (s, f) == (svc, fn)]
+            return 200, {}, json.dumps({"triggers": listed})
+        trigger = self.triggers.get((svc, fn, name))
         if trigger is None:
             raise FcApiError(404, "TriggerNotFound", f"trigger {name} does not exist")
+        if method == "DELETE":
+            del self.triggers[(svc, fn, name)]
+            return 204, {}, ""
         if method == "PUT":
-            trigger.update({k: v for k, v in doc.items() if v is not None}, lastModifiedTime=_now())
+            changed = {**trigger, **{k: v for k, v in doc.items() if v is not None and k != "sourceArn"}}
+            check_trigger(changed, self._region, self.account_id)
+            check_bucket(changed, [t for k, t in self.triggers.items() if k != (svc, fn, name)])
+            trigger.update(changed, lastModifiedTime=_now())
         return 200, {}, json.dumps(trigger)
 
     def _invoke(self, svc: str, fn: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:

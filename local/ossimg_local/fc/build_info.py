@@ -4,6 +4,10 @@ Compiled dependencies (pydantic-core, cryptography, ruamel.yaml.clib) load only 
 were built for. The build records that Python in ``.fc-build.json`` at the folder's root; the runner
 refuses, in one line, to start instances of a build made for another Python than the one it starts,
 where FC would fail at the first import of a compiled module.
+
+A build made for FC names its ``runtime`` (its wheels are the runtime's: CPython 3.10, manylinux up to
+glibc 2.28, …); a build made for this machine's Python so that the local cloud can run it where the
+runtime's interpreter is missing names none, and ``ossimg deploy`` refuses it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .interpreter import Interpreter
+from .runtimes import RuntimeTarget
 
 BUILD_INFO = ".fc-build.json"
 
@@ -23,10 +28,13 @@ class BuildMismatch(Exception):
 
 @dataclass(frozen=True)
 class BuildInfo:
-    """The target of a build's dependency layer: Python ``version``, wheel ``abi`` tag, ``platform``.
+    """The target of a build's dependency layer: Python ``version``, wheel ``abi`` tag, ``platform``
+    (the newest wheel platform tag it holds), and the FC ``runtime`` it was made for ("" for a build
+    made for this machine's Python, to be run locally only).
 
     ``dependencies`` is False for a build made without them (``ossimg build --no-deps``), which
     any Python may run (and which then fails at its first third-party import, as FC would).
+    ``bytecode`` says whether the dependencies were compiled (only the runtime's own interpreter can).
     """
 
     version: str
@@ -34,11 +42,30 @@ class BuildInfo:
     platform: str
     requirements: tuple[str, ...] = ()
     dependencies: bool = True
+    runtime: str = ""
+    bytecode: bool = True
 
     @classmethod
     def for_interpreter(cls, interpreter: Interpreter, requirements: tuple[str, ...], *, deps: bool) -> BuildInfo:
-        """What a build with ``interpreter``'s wheels is for."""
+        """What a build with ``interpreter``'s own wheels is for: this machine, not FC."""
         return cls(interpreter.version, interpreter.abi, interpreter.platform, requirements, deps)
+
+    @classmethod
+    def for_runtime(
+        cls, target: RuntimeTarget, requirements: tuple[str, ...], *, deps: bool, bytecode: bool
+    ) -> BuildInfo:
+        """What a build with ``target``'s wheels is for: FC's runtime."""
+        return cls(target.version, target.abi, target.platform, requirements, deps, target.runtime, bytecode)
+
+    def unfit_for(self, target: RuntimeTarget) -> str:
+        """Why FC's ``target`` runtime cannot run this build ("" when it can)."""
+        if not self.dependencies:
+            return "it was built without its dependencies (--no-deps)"
+        if self.runtime != target.runtime or self.abi != target.abi or self.platform != target.platform:
+            made = f"runtime {self.runtime}" if self.runtime else "this machine's Python, for local runs only"
+            return (f"it was built for Python {self.version} ({self.abi}, {self.platform}; {made}), "
+                    f"not for {target.runtime} ({target.describe()})")  # fmt: skip
+        return ""
 
     def write(self, folder: Path) -> None:
         """Record this in ``folder``."""
@@ -52,7 +79,8 @@ class BuildInfo:
             return None
         doc = json.loads(path.read_text(encoding="utf-8"))
         return cls(doc["version"], doc["abi"], doc["platform"], tuple(doc.get("requirements", ())),
-                   bool(doc.get("dependencies", True)))  # fmt: skip
+                   bool(doc.get("dependencies", True)), str(doc.get("runtime", "")),
+                   bool(doc.get("bytecode", True)))  # fmt: skip
 
 
 def check_build(folder: Path, interpreter: Interpreter) -> None:

@@ -1,4 +1,12 @@
-"""Read template.yml (Aliyun::Serverless 2018-04-03): services, functions and their OSS triggers."""
+"""Read template.yml (Aliyun::Serverless 2018-04-03): services, functions and their OSS triggers.
+
+The properties read are funcraft's (``src/lib/validate/schema``): a service's ``Description``,
+``Policies`` and ``LogConfig`` (``Project``, ``Logstore``, ``EnableRequestMetrics``,
+``EnableInstanceMetrics``); a function's ``Handler``, ``Runtime``, ``Initializer``, timeouts, memory,
+``EnvironmentVariables`` and ``AsyncConfiguration`` (``MaxAsyncRetryAttempts``,
+``MaxAsyncEventAgeInSeconds``, ``Destination.OnSuccess`` / ``OnFailure``); its ``OSS`` events'
+``BucketName``, ``Events`` and ``Filter.Key``.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +38,16 @@ class OssTrigger:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    """Where FC sends a service's function logs (Log Service), and whether it adds request metrics."""
+
+    project: str
+    logstore: str
+    request_metrics: bool = False
+    instance_metrics: bool = False
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One function of a service, as the template declares it."""
 
@@ -48,6 +66,10 @@ class FunctionSpec:
     async_retries: int = 3  # FC's default for asynchronous invocations
     max_event_age: int = 86400  # MaxAsyncEventAgeInSeconds; FC's default (PutAsyncInvokeConfigInput)
     on_failure: str = ""
+    on_success: str = ""
+    log: LogConfig | None = None
+    description: str = ""
+    service_description: str = ""
 
 
 def load_template(path: Path) -> list[FunctionSpec]:
@@ -57,14 +79,23 @@ def load_template(path: Path) -> list[FunctionSpec]:
     for service_name, service in (doc.get("Resources") or {}).items():
         if not isinstance(service, dict) or service.get("Type") != SERVICE:
             continue
-        policies = tuple((service.get("Properties") or {}).get("Policies") or ())
+        props = service.get("Properties") or {}
+        common = {"policies": tuple(props.get("Policies") or ()), "log": _log(props.get("LogConfig")),
+                  "service_description": str(props.get("Description") or "")}  # fmt: skip
         for name, fn in service.items():
             if isinstance(fn, dict) and fn.get("Type") == FUNCTION:
-                specs.append(_function(service_name, name, fn, policies))
+                specs.append(_function(service_name, name, fn, common))
     return specs
 
 
-def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, ...]) -> FunctionSpec:
+def _log(doc: Any) -> LogConfig | None:
+    if not isinstance(doc, dict) or not (doc.get("Project") or doc.get("Logstore")):
+        return None
+    metrics = bool(doc.get("EnableRequestMetrics", False)), bool(doc.get("EnableInstanceMetrics", False))
+    return LogConfig(str(doc.get("Project") or ""), str(doc.get("Logstore") or ""), *metrics)
+
+
+def _function(service: str, name: str, fn: dict[str, Any], common: dict[str, Any]) -> FunctionSpec:
     props = fn.get("Properties") or {}
     async_config = props.get("AsyncConfiguration") or {}
     triggers = []
@@ -89,8 +120,10 @@ def _function(service: str, name: str, fn: dict[str, Any], policies: tuple[Any, 
         initialization_timeout=int(props.get("InitializationTimeout", 3)),
         environment={k: str(v) for k, v in (props.get("EnvironmentVariables") or {}).items()},
         triggers=tuple(triggers),
-        policies=policies,
         async_retries=int(async_config.get("MaxAsyncRetryAttempts", 3)),
         max_event_age=int(async_config.get("MaxAsyncEventAgeInSeconds", 86400)),
         on_failure=str((async_config.get("Destination") or {}).get("OnFailure", "")),
+        on_success=str((async_config.get("Destination") or {}).get("OnSuccess", "")),
+        description=str(props.get("Description") or ""),
+        **common,
     )

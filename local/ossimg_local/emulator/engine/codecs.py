@@ -1,20 +1,25 @@
-"""Decode with shrink-on-load, encode per format and quality; the only module that opens files.
+"""Open headers and decode with shrink-on-load: the only module that reads image files (encode.py
+writes them).
 
 Pillow sits behind these few functions so the engine could move to pyvips without touching steps.
-HEIC comes from pillow-heif; AVIF is Pillow's own.
+HEIC comes from pillow-heif; AVIF is Pillow's own. Hostile bytes end here as OSS's errors: a file
+no reader identifies is "not supported" (EC 0040-00000005), one that fails while decoding (cut
+short, corrupt data) is "corrupted" with the EC OSS documents for its format (WebP 0040-00000010,
+HEIC 0040-00000020, AVIF 0040-00000021; OSS publishes none for the others, so they have none).
 """
 
 from __future__ import annotations
 
-import io
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from typing import BinaryIO, TypeVar
 
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageFile, ImageSequence, PngImagePlugin
 from pillow_heif import register_heif_opener
 
 from .. import errors
+from . import headers
 
 register_heif_opener()
 
@@ -23,101 +28,238 @@ OSS_FORMAT = {
     "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff",
     "HEIF": "heic", "AVIF": "avif",
 }  # fmt: skip
-PIL_FORMAT = {"png": "PNG", "bmp": "BMP", "tiff": "TIFF", "heic": "HEIF", "avif": "AVIF"}
+# Only the readers of formats IMG reads are tried: Pillow's others (EPS runs Ghostscript, …) never
+# see a byte. JPEG's reader also opens MPO.
+READERS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "AVIF")
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 MAX_SOURCE_PIXELS = 250_000_000
-# Per-format decode limits on a side, with the EC OSS answers (oss-img-spec §2).
-MAX_SIDE = {"jpg": (30000, "0040-00000019"), "tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014")}
+# Per-format decode limits on a side, with the EC OSS answers (oss-img-spec §2; 0040-00000017 for BMP).
+MAX_SIDE = {
+    "jpg": (30000, "0040-00000019"), "tiff": (16384, "0040-00000018"), "avif": (10000, "0040-00000014"),
+    "bmp": (30000, "0040-00000017"),
+}  # fmt: skip
 MAX_SIDE_OTHER = (30000, "0040-00000009")
-MAX_AVIF_OUTPUT_PIXELS = 4096 * 2304
-MAX_WEBP_SIDE = 16383
+CORRUPT_EC = {"webp": "0040-00000010", "heic": "0040-00000020", "avif": "0040-00000021"}
 DEFAULT_QUALITY = 85  # OSS's default encoder quality is unpublished (oss-img-spec §7)
+# Our limits decide what is too large, from the header and with OSS's codes, before anything is
+# decoded; Pillow's own guard would raise DecompressionBombError (no OSS code) or only warn.
+Image.MAX_IMAGE_PIXELS = None
+# Text chunks a PNG may inflate to (Pillow allows 64 MB); footprint.FIXED_OVERHEAD counts this much.
+PngImagePlugin.MAX_TEXT_MEMORY = 8 << 20
+# A truncated file is refused as corrupt, never decoded half grey (Pillow's default, stated here
+# because the whole process shares the setting).
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+T = TypeVar("T")
 
-# Our own limits (above) decide what is too large; Pillow's bomb guard must not fire first.
-Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS + 1
-
-_STD_LUMA = (
+STD_LUMA = (
     16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56,
     14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
 )  # fmt: skip
+# EXIF orientation -> the transpose that undoes it.
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}  # fmt: skip
 
 
 @dataclass
 class Source:
-    """A decoded-on-demand source image and what OSS reports about it."""
+    """An opened source image: what its header says, and the handle ``decode`` reads pixels from.
 
-    image: Image.Image
+    Everything the chain needs later (quality, frames, orientation) is read when it opens, so the
+    handle can go as soon as its pixels are decoded and a step replaces them.
+    """
+
+    image: Image.Image | None
     format: str
     file_size: int
+    size: tuple[int, int]  # the image's size; a GIF's screen grown to its farthest frame
+    frames: int = 1
+    orientation: int = 1
+    quality: int | None = None
+    scans: int = 1  # JPEG scans: more than one keeps every DCT coefficient in memory
+    components: int = 3
+    mode: str = "RGB"  # the mode decoding yields
+    decoded: tuple[int, int] = (0, 0)  # the size decoding yields (smaller after ``shrink``)
 
-    @cached_property
-    def quality(self) -> int | None:
-        """The source's estimated JPEG quality (only JPEGs have one)."""
-        return jpeg_quality(self.image) if self.format == "jpg" else None
+    def __post_init__(self) -> None:
+        if self.decoded == (0, 0):
+            self.decoded = self.size
 
     @property
     def animated(self) -> bool:
         """A GIF with more than one frame."""
-        return self.format == "gif" and getattr(self.image, "n_frames", 1) > 1
+        return self.format == "gif" and self.frames > 1
+
+    def opened(self) -> Image.Image:
+        """The header handle; only until ``decode`` has taken it."""
+        assert self.image is not None, "the source's pixels were already handed to the canvas"
+        return self.image
 
 
-def open_source(data: bytes) -> Source:
-    """Read the header only; raises BadRequest for non-images, ImageTooLarge past OSS's limits."""
-    if len(data) > MAX_SOURCE_BYTES:
+def open_source(fp: BinaryIO, file_size: int) -> Source:
+    """Read the header only. Raises BadRequest for non-images, ImageTooLarge past OSS's limits."""
+    if file_size > MAX_SOURCE_BYTES:
         raise errors.ImageTooLarge("The image file is larger than 20 MB.", ec="0040-00000001")
     try:
         with warnings.catch_warnings():
-            # The pixel limit below answers with OSS's error; Pillow's warning would only repeat it.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except (OSError, SyntaxError, ValueError):
-        raise errors.BadRequest("This image format is not supported.", ec="0040-00000005") from None
-    fmt = OSS_FORMAT.get(image.format or "")
-    if fmt is None:
-        raise errors.BadRequest("This image format is not supported.", ec="0040-00000005")
-    width, height = image.size
-    side, ec = MAX_SIDE.get(fmt, MAX_SIDE_OTHER)
+            warnings.simplefilter("ignore")  # odd headers: the checks below say what matters
+            image = Image.open(fp, formats=READERS)
+            fmt = OSS_FORMAT.get(image.format or "")
+            source = _described(image, fmt, fp, file_size) if fmt else None
+    except errors.OssError:
+        raise
+    except Exception:  # a reader failing on hostile bytes: corrupt if they start as an image does
+        fmt = _at_start(fp, sniff)
+        raise corrupted(fmt) if fmt else unsupported() from None
+    if source is None:
+        raise unsupported()
+    _check_size(source)
+    return source
+
+
+def unsupported() -> errors.OssError:
+    """The error for bytes that are no image format IMG reads."""
+    return errors.BadRequest("This image format is not supported.", ec="0040-00000005")
+
+
+# Magic bytes of the formats IMG reads, for telling a damaged image from something else.
+_MAGIC = (
+    (b"\xff\xd8\xff", "jpg"),
+    (b"\x89PNG", "png"),
+    (b"GIF8", "gif"),
+    (b"BM", "bmp"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+_BRANDS = {b"avif": "avif", b"avis": "avif", b"heic": "heic", b"heix": "heic", b"mif1": "heic", b"msf1": "heic"}
+
+
+def sniff(fp: BinaryIO) -> str | None:
+    """The OSS format whose signature the file starts with, None when none matches."""
+    head = fp.read(16)
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp":
+        return _BRANDS.get(head[8:12])
+    return next((fmt for magic, fmt in _MAGIC if head.startswith(magic)), None)
+
+
+def _described(image: Image.Image, fmt: str, fp: BinaryIO, file_size: int) -> Source:
+    source = Source(image, fmt, file_size, image.size, orientation=_orientation(image), mode=image.mode)
+    if fmt == "gif":
+        layout = _at_start(fp, headers.gif_layout)
+        if layout.frames == 0:
+            raise corrupted(fmt)
+        source.frames, source.size = layout.frames, layout.size
+        source.decoded = layout.size
+    elif fmt == "jpg":
+        source.quality = jpeg_quality(image)
+        source.scans = _at_start(fp, headers.jpeg_scans)
+        source.components = len(getattr(image, "layer", ())) or 3
+    return source
+
+
+def _at_start(fp: BinaryIO, read: Callable[[BinaryIO], T]) -> T:
+    """``read(fp)`` from the file's first byte, leaving the position where the reader had it."""
+    position = fp.tell()
+    fp.seek(0)
+    try:
+        return read(fp)
+    finally:
+        fp.seek(position)
+
+
+def _check_size(source: Source) -> None:
+    width, height = source.size
+    side, ec = MAX_SIDE.get(source.format, MAX_SIDE_OTHER)
     if max(width, height) > side:
         raise errors.ImageTooLarge(f"Image width or height exceeds {side} pixels.", ec=ec)
-    if width * height * getattr(image, "n_frames", 1) > MAX_SOURCE_PIXELS:
+    if width * height * source.frames > MAX_SOURCE_PIXELS:
         raise errors.ImageTooLarge("Image exceeds 250000000 pixels.", ec="0040-00000012")
-    return Source(image, fmt, len(data))
 
 
-def orientation(source: Source) -> int:
-    """The EXIF orientation tag (1 when absent)."""
-    return int(source.image.getexif().get(0x0112, 1))
+def corrupted(fmt: str) -> errors.OssError:
+    """The error for a source of format ``fmt`` that cannot be decoded."""
+    return errors.BadRequest(
+        f"The {fmt} image is corrupted or truncated and cannot be decoded.", ec=CORRUPT_EC.get(fmt)
+    )
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation, 1 when absent or not one of the eight defined values: OSS documents
+    nothing for a malformed tag, and ignoring it is what viewers do. A PNG's eXIf chunk counts only
+    when it comes before the pixels: Pillow would decode the whole image to look for one after."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return 1
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns on each malformed tag it skips
+            value = image.getexif().get(0x0112, 1)
+    except Exception:  # a corrupt EXIF block is no orientation
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def oriented_size(source: Source, auto_orient: bool = True) -> tuple[int, int]:
     """The size after EXIF orientation, without decoding pixels."""
-    width, height = source.image.size
-    return (height, width) if auto_orient and orientation(source) in (5, 6, 7, 8) else (width, height)
+    width, height = source.size
+    return (height, width) if auto_orient and source.orientation >= 5 else (width, height)
 
 
-def decode(source: Source, target: tuple[int, int] | None, *, auto_orient: bool = True) -> Image.Image:
-    """Pixels, oriented per EXIF; JPEGs decode directly at the smallest scale >= ``target``."""
-    image = source.image
+def shrink(source: Source, target: tuple[int, int] | None, *, auto_orient: bool = True) -> None:
+    """Ask a JPEG to decode at the smallest DCT scale still >= ``target`` (the other formats decode
+    whole); ``source.decoded`` says the size decoding will yield. Call before ``decode``, once."""
+    image = source.opened()
     if target is not None and source.format == "jpg":
-        swap = auto_orient and orientation(source) in (5, 6, 7, 8)
+        swap = auto_orient and source.orientation >= 5
         draft = (target[1], target[0]) if swap else target
         image.draft(image.mode if image.mode in ("RGB", "L") else "RGB", draft)
-    image.load()
-    if not auto_orient:
-        return image
-    oriented = ImageOps.exif_transpose(image)
-    return oriented if oriented is not None else image
+        source.decoded, source.mode = image.size, image.mode
 
 
-def frames(source: Source) -> tuple[list[Image.Image], list[int]]:
-    """Every frame of an animated GIF as RGBA, with its duration in milliseconds."""
-    images, durations = [], []
-    for frame in ImageSequence.Iterator(source.image):
-        images.append(frame.convert("RGBA"))
-        durations.append(int(frame.info.get("duration", 100)))
-    return images, durations
+def decode(source: Source, *, auto_orient: bool = True) -> Image.Image:
+    """The pixels, oriented per EXIF. The source hands its handle over: it keeps no pixels."""
+    image = source.opened()
+    source.image = None
+    try:
+        image.load()
+    except Exception:
+        raise corrupted(source.format) from None
+    if auto_orient and source.orientation in _UPRIGHT:
+        return image.transpose(_UPRIGHT[source.orientation])
+    return image
+
+
+def animation(source: Source) -> Iterator[Image.Image]:
+    """Every frame of an animated GIF as RGBA with its ``duration``, decoded one at a time as they
+    are asked for (never all held at full size). The source hands its handle over. The first frame
+    is decoded now, so a GIF that has none is refused here."""
+    image = source.opened()
+    source.image = None
+    frames = _frames(image, source.format)
+    first = next(frames, None)
+    if first is None:
+        raise corrupted(source.format)
+    return _chain(first, frames)
+
+
+def _frames(image: Image.Image, fmt: str) -> Iterator[Image.Image]:
+    try:
+        for frame in ImageSequence.Iterator(image):
+            rgba = frame.convert("RGBA")
+            rgba.info["duration"] = int(frame.info.get("duration", 100))
+            yield rgba
+    except Exception:
+        raise corrupted(fmt) from None
+
+
+def _chain(first: Image.Image, rest: Iterator[Image.Image]) -> Iterator[Image.Image]:
+    yield first
+    yield from rest
 
 
 def jpeg_quality(image: Image.Image) -> int | None:
@@ -130,48 +272,7 @@ def jpeg_quality(image: Image.Image) -> int | None:
     if not tables or 0 not in tables:
         return None
     luma = sorted(tables[0])
-    scale = sum(v * 100 / s for v, s in zip(luma, sorted(_STD_LUMA), strict=False)) / len(luma)
+    scale = sum(v * 100 / s for v, s in zip(luma, sorted(STD_LUMA), strict=False)) / len(luma)
     quality = (200 - scale) / 2 if scale <= 100 else 5000 / scale
     estimate: int = round(quality)
     return max(1, min(100, estimate))
-
-
-def encode(
-    image: Image.Image, fmt: str, *, quality: int, progressive: bool = False,
-    frames: list[Image.Image] | None = None, durations: list[int] | None = None,
-) -> bytes:  # fmt: skip
-    """Bytes of ``image`` in OSS format ``fmt``; JPEG flattens transparency onto white (§3.9)."""
-    check_output(image.size, fmt)
-    out = io.BytesIO()
-    if fmt == "jpg":
-        flat = flatten(image) if image.mode != "L" else image
-        flat.save(out, "JPEG", quality=quality, progressive=progressive, optimize=progressive)
-    elif fmt == "webp":
-        image.save(out, "WEBP", quality=quality, method=4)
-    elif fmt == "gif" and frames:
-        frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=durations, loop=0, disposal=2)
-    elif fmt == "gif":
-        image.save(out, "GIF")
-    elif fmt in ("heic", "avif"):
-        image.save(out, PIL_FORMAT[fmt], quality=quality)
-    else:
-        image.save(out, PIL_FORMAT[fmt])
-    return out.getvalue()
-
-
-def check_output(size: tuple[int, int], fmt: str) -> None:
-    """OSS's per-format output limits (oss-img-spec §2). Raises ImageTooLarge."""
-    if fmt == "webp" and max(size) > MAX_WEBP_SIDE:
-        raise errors.ImageTooLarge("Maximum width and height allowed is 16383 pixels for converting webp.")
-    if fmt == "avif" and size[0] * size[1] > MAX_AVIF_OUTPUT_PIXELS:
-        raise errors.ImageTooLarge("AVIF output is limited to 4096 x 2304 pixels.", ec="0040-00000014")
-
-
-def flatten(image: Image.Image, color: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
-    """RGB with any transparency composed over ``color``."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        canvas = Image.new("RGB", rgba.size, color)
-        canvas.paste(rgba, mask=rgba.getchannel("A"))
-        return canvas
-    return image.convert("RGB") if image.mode != "RGB" else image

@@ -10,6 +10,8 @@ limit like every other form; fill/pad centre offsets round down.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_OUTPUT_SIDE = 16384
@@ -163,3 +165,39 @@ def place(
     middle = (height - bh) // 2 - voffset
     top = {"nw": y, "north": y, "ne": y, "west": middle, "center": middle, "east": middle}.get(gravity, height - bh - y)
     return left, top
+
+
+Affine = tuple[float, float, float, float, float, float]
+
+
+def rotation(size: tuple[int, int], degrees: int) -> tuple[tuple[int, int], Affine]:
+    """``(expanded size, matrix)`` of a clockwise rotation by ``degrees`` on a canvas grown to hold
+    it: the arithmetic of Pillow's ``rotate(-degrees, expand=True)``, whose matrix maps a pixel of
+    the result back to the source (``Image.transform`` with AFFINE takes it as it is)."""
+    width, height = size
+    quarter = _QUARTER_TURNS.get(degrees % 360)
+    if quarter is not None:  # Pillow transposes these: exact sizes, every pixel moved whole
+        return quarter(width, height)
+    angle = math.radians(degrees)  # Pillow negates its counter-clockwise angle; ours is clockwise
+    cos, sin = round(math.cos(angle), 15), round(math.sin(angle), 15)
+    a, b, d, e = cos, sin, -sin, cos
+
+    def apply(x: float, y: float, c: float, f: float) -> tuple[float, float]:
+        return a * x + b * y + c, d * x + e * y + f
+
+    cx, cy = width / 2, height / 2
+    c, f = apply(-cx, -cy, 0.0, 0.0)
+    c, f = c + cx, f + cy
+    corners = [apply(x, y, c, f) for x, y in ((0, 0), (width, 0), (width, height), (0, height))]
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    new = (math.ceil(max(xs)) - math.floor(min(xs)), math.ceil(max(ys)) - math.floor(min(ys)))
+    c, f = apply(-(new[0] - width) / 2.0, -(new[1] - height) / 2.0, c, f)
+    return new, (a, b, c, d, e, f)
+
+
+# Clockwise quarter turns: the result's size, and the matrix from a result pixel to its source.
+_QUARTER_TURNS: dict[int, Callable[[int, int], tuple[tuple[int, int], Affine]]] = {
+    90: lambda w, h: ((h, w), (0.0, 1.0, 0.0, -1.0, 0.0, float(h))),
+    180: lambda w, h: ((w, h), (-1.0, 0.0, float(w), 0.0, -1.0, float(h))),
+    270: lambda w, h: ((h, w), (0.0, -1.0, float(w), 1.0, 0.0, 0.0)),
+}

@@ -1,19 +1,23 @@
-"""Run a parsed chain: decode once (shrunk on load where possible), apply steps in order, encode.
+"""Run a parsed chain: read the headers and plan (sizes, format, memory) before any pixel moves,
+then decode once (shrunk on load where possible), apply steps in order, encode.
 
 OSS applies actions left to right (oss-img-spec §1.3), so the chain itself is the step order; this
-module maps each action to its step and owns decode and encode around them.
+module maps each action to its step and owns decode and encode around them. ``prepare`` returns a
+``Job`` whose ``cost`` the caller can admit against a memory budget before calling ``run``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from ossimg.img.formats import MIME
 from ossimg.img.ops import (
     AutoOrient,
-    AverageHue,
     Blur,
     Bright,
     Circle,
@@ -32,9 +36,9 @@ from ossimg.img.ops import (
     Watermark,
 )  # fmt: skip
 
-from .. import errors
-from . import codecs
+from . import codecs, encode
 from .canvas import Canvas, Fetch
+from .plan import Plan, make_plan
 from .query import average_hue_json, info_json
 from .steps import adjust, crop, mask, output, resize, rotate, watermark
 
@@ -57,59 +61,107 @@ STEPS: dict[type[Op], Step] = {
     Interlace: output.apply_interlace,
     Watermark: watermark.apply,
 }
-# Steps that neither move pixels nor need them decoded at full size.
-SETTINGS = (Format, Quality, Interlace, AutoOrient)
-# OSS encodes HEIC and AVIF only in these regions ([D-AVIF]).
-HEIF_AVIF_REGIONS = frozenset(
-    {"cn-zhangjiakou", "cn-shanghai", "cn-hangzhou", "cn-shenzhen", "cn-beijing", "ap-southeast-1", "us-east-1"}
-)
 
 
 @dataclass(frozen=True)
 class Output:
-    """A processed image (or JSON reply) ready to send or save."""
+    """A processed image (or JSON reply), encoded into ``data`` (memory, or a temporary file when
+    large), ready to send or save. ``size`` is the image's pixel size."""
 
-    body: bytes
+    data: BinaryIO
+    length: int
     format: str
     content_type: str
     size: tuple[int, int] | None
 
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The encoded bytes, from the start."""
+        self.data.seek(0)
+        while chunk := self.data.read(size):
+            yield chunk
 
-def process(data: bytes, ops: list[Op], *, fetch: Fetch | None = None, region: str = "cn-hangzhou") -> Output:
-    """Execute ``ops`` on the image ``data``; ``fetch`` reads watermark images from the same bucket.
+    @property
+    def body(self) -> bytes:
+        """All the encoded bytes at once (for small outputs and tools)."""
+        return b"".join(self.chunks())
 
-    Raises the OSS error OSS would answer with.
-    """
-    source = codecs.open_source(data)
-    if ops and isinstance(ops[0], (Info, AverageHue)):
-        body = info_json(source) if isinstance(ops[0], Info) else average_hue_json(source)
-        return Output(body, "json", "application/json", None)
-    auto_orient = not any(isinstance(op, AutoOrient) and op.value == 0 for op in ops)
-    size = codecs.oriented_size(source, auto_orient)
-    image = codecs.decode(source, _shrink_target(ops, size, source), auto_orient=auto_orient)
-    canvas = Canvas(image, source, source.format, size=size, fetch=fetch, run_step=apply_step)
-    if source.animated:
-        canvas.frames, canvas.durations = codecs.frames(source)
-    for op in ops:
-        apply_step(canvas, op)
-    if canvas.format in ("heic", "avif") and region not in HEIF_AVIF_REGIONS:
-        raise errors.InvalidArgument(f"{canvas.format} output is not available in region {region}.")
-    body = codecs.encode(
-        canvas.image, canvas.format, quality=canvas.quality(), progressive=canvas.progressive,
-        frames=canvas.frames if canvas.format == "gif" else None, durations=canvas.durations,
-    )  # fmt: skip
-    return Output(body, canvas.format, MIME[canvas.format], canvas.image.size)
+    def close(self) -> None:
+        """Free the encoded bytes (their temporary file, if any)."""
+        self.data.close()
+
+
+class Job:
+    """A request ready to run: its headers read, its plan made, its files open until ``close``."""
+
+    def __init__(
+        self, source: codecs.Source, ops: list[Op], plan: Plan, fetch: Fetch | None, files: contextlib.ExitStack
+    ):
+        self.source, self.ops, self.plan, self.fetch, self.files = source, ops, plan, fetch, files
+
+    @property
+    def cost(self) -> int:
+        """The most memory running this job holds at once, in bytes."""
+        return self.plan.cost
+
+    def run(self) -> Output:
+        """Execute the chain. Raises the OSS error OSS would answer with."""
+        source, plan = self.source, self.plan
+        if plan.answer is not None:
+            body = info_json(source) if plan.answer is Info else average_hue_json(source)
+            return Output(io.BytesIO(body), len(body), "json", "application/json", None)
+        frames = codecs.animation(source) if source.animated else None
+        image = next(frames) if frames is not None else codecs.decode(source, auto_orient=plan.auto_orient)
+        canvas = Canvas(
+            image, source, source.format, size=codecs.oriented_size(source, plan.auto_orient),
+            pending=frames, fetch=self.fetch, run_step=apply_step, marks=plan.marks,
+        )  # fmt: skip
+        for op in self.ops:
+            apply_step(canvas, op)
+        gif = canvas.format == "gif" and canvas.animated
+        data, length = encode.encode(
+            canvas.image, canvas.format, quality=canvas.quality(), progressive=canvas.progressive,
+            frames=canvas.all_frames() if gif else None,
+        )  # fmt: skip
+        return Output(data, length, canvas.format, MIME[canvas.format], canvas.image.size)
+
+    def close(self) -> None:
+        """Close the source and watermark files."""
+        self.files.close()
+
+    def __enter__(self) -> Job:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def prepare(
+    fp: BinaryIO, file_size: int, ops: list[Op], *, fetch: Fetch | None = None, region: str = "cn-hangzhou"
+) -> Job:
+    """Read ``fp``'s header and plan ``ops`` on it; ``fetch`` opens watermark images of the same
+    bucket. The job owns ``fp`` (and every file ``fetch`` opens) from here. Raises the OSS error
+    OSS would answer with before decoding anything."""
+    files = contextlib.ExitStack()
+    files.enter_context(fp)
+    try:
+        source = codecs.open_source(fp, file_size)
+        plan = make_plan(source, ops, fetch=fetch, files=files, region=region)
+    except BaseException:
+        files.close()
+        raise
+    return Job(source, ops, plan, fetch, files)
+
+
+def process(
+    data: bytes | BinaryIO, ops: list[Op], *, fetch: Fetch | None = None, region: str = "cn-hangzhou"
+) -> Output:
+    """Prepare and run at once, with no memory budget (tools, benchmarks)."""
+    fp: BinaryIO = io.BytesIO(data) if isinstance(data, bytes) else data
+    size = len(data) if isinstance(data, bytes) else os.fstat(fp.fileno()).st_size
+    with prepare(fp, size, ops, fetch=fetch, region=region) as job:
+        return job.run()
 
 
 def apply_step(canvas: Canvas, op: Op) -> None:
     """Apply one action to ``canvas``."""
     STEPS[type(op)](canvas, op)
-
-
-def _shrink_target(ops: list[Op], size: tuple[int, int], source: codecs.Source) -> tuple[int, int] | None:
-    """The smallest size the first step needs, so JPEG decoding can skip pixels it would drop."""
-    first = next((op for op in ops if not isinstance(op, SETTINGS)), None)
-    if not isinstance(first, Resize) or source.animated:
-        return None
-    result = resize.plan(first, size)
-    return result.scaled if not result.unchanged else None

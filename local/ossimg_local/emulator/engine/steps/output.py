@@ -9,9 +9,13 @@ from ..canvas import Canvas
 
 
 def apply_format(canvas: Canvas, op: Format) -> None:
-    """Choose the output format; ``gif`` keeps only GIF sources GIF (oss-img-spec §3.9)."""
-    if applies(op.value, canvas.source.format):
-        canvas.format = op.value
+    """Choose the output format."""
+    canvas.format = chosen_format(canvas.format, canvas.source.format, op)
+
+
+def chosen_format(current: str, source_format: str, op: Format) -> str:
+    """The output format after ``op``: ``gif`` keeps only GIF sources GIF (oss-img-spec §3.9)."""
+    return op.value if applies(op.value, source_format) else current
 
 
 def apply_quality(canvas: Canvas, op: Quality) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from PIL import Image
@@ -10,7 +11,14 @@ from ossimg.img.ops import Resize
 
 from ... import errors
 from ..canvas import Canvas
+from ..footprint import Footprint, Shape, area, bytes_per_pixel, wide
 from ..geometry import ResizeParams, ResizePlan, output_too_large, plan_resize
+
+# Pillow shrinks by whole factors (reduce) first when the scale is at least this: the look of a
+# LANCZOS resize for a fraction of the time.
+REDUCING_GAP = 3.0
+# Modes Pillow resizes as they are; others are converted first.
+RESIZABLE = ("RGB", "RGBA", "L", "LA")
 
 
 def params(op: Resize) -> ResizeParams:
@@ -38,7 +46,7 @@ def plan(op: Resize, size: tuple[int, int], *, gif: bool = False) -> ResizePlan:
 
 def apply(canvas: Canvas, op: Resize) -> None:
     """Resize the canvas in place; ``p`` turns an animation static, as OSS documents."""
-    if op.p is not None and canvas.frames:
+    if op.p is not None and canvas.animated:
         canvas.replace(canvas.image)
     result = plan(op, canvas.size, gif=canvas.source.format == "gif")
     if result.unchanged and canvas.image.size == result.final:
@@ -46,16 +54,63 @@ def apply(canvas: Canvas, op: Resize) -> None:
     canvas.map_frames(lambda image: resize_image(image, result, op.color))
 
 
+def footprint(shape: Shape, op: Resize, *, gif: bool) -> Footprint:
+    """Resized frames, plus one frame's working copies while it is being resized."""
+    if op.p is not None and shape.frames > 1:
+        shape = shape.still(mode=shape.mode)
+    result = plan(op, shape.logical, gif=gif)
+    if result.unchanged and shape.size == result.final:
+        return Footprint(shape, shape.bytes)
+    out = replace(shape, size=result.final, logical=result.final, mode=working_mode(shape.mode), pending=False)
+    # The input (or the reader with its current frame), one frame's copies, the frames done so far.
+    done = out.bytes if shape.frames > 1 else 0
+    return Footprint(out, shape.bytes + frame_peak(shape.size, shape.mode, result) + done)
+
+
+def working_mode(mode: str) -> str:
+    """The mode a frame is resized in (and comes out in)."""
+    return mode if mode in RESIZABLE else "RGBA"
+
+
+def frame_peak(size: tuple[int, int], mode: str, result: ResizePlan) -> int:
+    """Copies one ``resize_image`` makes besides its input: a converted copy, Pillow's premultiplied
+    copy for alpha, the reduced image, the horizontal pass, the result (and its un-premultiplied
+    twin), the fill crop or pad canvas."""
+    work = working_mode(mode)
+    bpp = bytes_per_pixel(work)
+    alpha = work in ("RGBA", "LA")
+    total = wide(size) if work != mode else 0
+    total += area(size) * bpp if alpha else 0
+    reduced = _reduced(size, result.scaled)
+    total += area(reduced) * bpp if reduced != size else 0
+    # fill resamples only what it keeps; pad puts the scaled image on a canvas of its own.
+    made = result.final if result.mode == "fill" else result.scaled
+    total += made[0] * reduced[1] * bpp
+    total += area(made) * bpp * (2 if alpha else 1)
+    total += area(result.final) * bpp if result.mode == "pad" and result.final != result.scaled else 0
+    return total
+
+
+def _reduced(size: tuple[int, int], scaled: tuple[int, int]) -> tuple[int, int]:
+    """The size Pillow's reduce step yields before resampling (Image.resize with reducing_gap)."""
+    fx = int(size[0] / scaled[0] / REDUCING_GAP) or 1
+    fy = int(size[1] / scaled[1] / REDUCING_GAP) or 1
+    return (math.ceil(size[0] / fx), math.ceil(size[1] / fy))
+
+
 def resize_image(image: Image.Image, result: ResizePlan, color: str | None) -> Image.Image:
     """Scale ``image`` to the plan's size, then crop or pad it."""
-    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+    if image.mode not in RESIZABLE:
         image = image.convert("RGBA" if "transparency" in image.info or image.mode in ("P", "PA") else "RGB")
-    if image.size != result.scaled:
-        # reducing_gap lets Pillow shrink by whole factors first: same look, a fraction of the time.
-        image = image.resize(result.scaled, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    if result.mode == "fill":
+    if result.mode == "fill" and result.final != result.scaled:
+        # Only the part fill keeps is resampled, straight from the source (a 97x61 image filled to
+        # 16384x1024 would otherwise be scaled whole to 16384x10305 first).
+        kx, ky = result.scaled[0] / image.width, result.scaled[1] / image.height
         x, y = result.offset
-        return image.crop((x, y, x + result.final[0], y + result.final[1]))
+        box = (x / kx, y / ky, (x + result.final[0]) / kx, (y + result.final[1]) / ky)
+        return image.resize(result.final, Image.Resampling.LANCZOS, box=box, reducing_gap=REDUCING_GAP)
+    if image.size != result.scaled:
+        image = image.resize(result.scaled, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     if result.mode == "pad" and result.final != result.scaled:
         padded = Image.new(image.mode, result.final, "#" + (color or "FFFFFF"))
         padded.paste(image, result.offset)

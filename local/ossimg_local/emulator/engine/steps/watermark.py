@@ -1,103 +1,232 @@
-"""``watermark``: text, an image from the same bucket, or both, placed or tiled (oss-img-spec §3.14)."""
+"""``watermark``: text, an image from the same bucket, or both, placed or tiled (oss-img-spec §3.14).
+
+The watermark block (text and image side by side) is never drawn whole: only the window of it
+that lands on the image, which is drawn onto the image in place. A block entirely off the image
+leaves it unchanged. Tiling (``fill_1``) draws that window once and repeats it by doubling a strip
+of tiles, so a one-pixel watermark on a large image costs a few dozen pastes, not millions.
+"""
 
 from __future__ import annotations
 
-from PIL import Image, ImageDraw
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-from ossimg.img.ops import Op, Resize, Watermark
+from PIL import Image
 
-from ... import errors
-from .. import codecs, fonts
+from ossimg.img.ops import Watermark
+
 from ..canvas import Canvas
-from ..geometry import place, round_half_up
+from ..footprint import Footprint, Shape, narrow, wide
+from ..geometry import place
+from ..text import TextMark
+from . import mark
 
-WATERMARK_FORMATS = ("jpg", "png", "bmp", "webp", "tiff")
-
-
-def apply(canvas: Canvas, op: Watermark) -> None:
-    """Draw one watermark onto the canvas; the image keeps its size."""
-    block = _block(canvas, op)
-    if op.t is not None and op.t < 100:
-        block.putalpha(block.getchannel("A").point(lambda a: a * op.t // 100))
-    base = canvas.with_alpha().copy()
-    if op.fill:
-        step_x, step_y = block.width + (op.padx or 0), block.height + (op.pady or 0)
-        for top in range(0, base.height, max(1, step_y)):
-            for left in range(0, base.width, max(1, step_x)):
-                base.alpha_composite(block, (left, top))
-    else:
-        left, top = place(base.size, block.size, op.g or "se", _margin(op.x), _margin(op.y), op.voffset or 0)
-        base.alpha_composite(block, (max(left, 0), max(top, 0)), (max(-left, 0), max(-top, 0)))
-    canvas.replace(base if canvas.image.mode == "RGBA" else base.convert("RGB"))
+Box = tuple[int, int, int, int]
+# Rows of tiles are stacked into bands of at least this many rows before being drawn.
+BAND_ROWS = 64
 
 
-def _margin(value: int | None) -> int:
-    return 10 if value is None else value
+class Picture(Protocol):
+    """The watermark's image as the layout sees it: a size and crops (planning passes a size only)."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+
+    def crop(self, box: Box, /) -> Image.Image: ...
 
 
-def _block(canvas: Canvas, op: Watermark) -> Image.Image:
-    """The watermark as one RGBA image: text, image, or both side by side."""
+@dataclass
+class Part:
+    """One part of the block (its text or its image) at its place in the block."""
+
+    size: tuple[int, int]
+    render: Callable[[Box], Image.Image]
+    cost: Callable[[Box], int]
+    offset: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class Block:
+    """The watermark's parts laid out side by side; windows of it rendered on demand."""
+
+    size: tuple[int, int]
+    parts: list[Part]
+
+    def render(self, window: Box) -> Image.Image:
+        """RGBA pixels of ``window`` (block coordinates)."""
+        if len(self.parts) == 1:
+            return self.parts[0].render(window)
+        out = Image.new("RGBA", (window[2] - window[0], window[3] - window[1]), (0, 0, 0, 0))
+        for part, inside in self._inside(window):
+            x, y = part.offset
+            piece = part.render((inside[0] - x, inside[1] - y, inside[2] - x, inside[3] - y))
+            out.alpha_composite(piece, (inside[0] - window[0], inside[1] - window[1]))
+        return out
+
+    def cost(self, window: Box) -> int:
+        """Bytes rendering ``window`` holds at once."""
+        if len(self.parts) == 1:
+            return self.parts[0].cost(window)
+        out = wide((window[2] - window[0], window[3] - window[1]))
+        return 3 * out + sum(part.cost(inside) for part, inside in self._inside(window))
+
+    def _inside(self, window: Box) -> list[tuple[Part, Box]]:
+        found = []
+        for part in self.parts:
+            x, y = part.offset
+            box = (
+                max(window[0], x),
+                max(window[1], y),
+                min(window[2], x + part.size[0]),
+                min(window[3], y + part.size[1]),
+            )
+            if box[0] < box[2] and box[1] < box[3]:
+                found.append((part, box))
+        return found
+
+
+def layout(op: Watermark, image: Picture | None, text: TextMark | None) -> Block:
+    """The block of ``op``: image first unless ``order_1``, ``interval`` apart, aligned by ``align``
+    (0 top, 1 centre, 2 bottom, the default)."""
     parts = []
-    if op.image is not None:
-        parts.append(_image(canvas, op))
-    if op.text is not None:
-        parts.append(_text(op))
+    if image is not None:
+        picture = image
+        parts.append(Part(picture.size, lambda box: picture.crop(box), lambda box: wide(_size(box))))
+    if text is not None:
+        parts.append(Part(text.block, text.render, text.cost))
     if len(parts) == 1:
-        return parts[0]
+        return Block(parts[0].size, parts)
     if op.order == 1:
         parts.reverse()
     gap = op.interval or 0
-    width, height = parts[0].width + gap + parts[1].width, max(p.height for p in parts)
-    block = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    width, height = parts[0].size[0] + gap + parts[1].size[0], max(p.size[1] for p in parts)
     align = 2 if op.align is None else op.align
     left = 0
     for part in parts:
-        top = {0: 0, 1: (height - part.height) // 2}.get(align, height - part.height)
-        block.alpha_composite(part, (left, top))
-        left += part.width + gap
-    return block
+        part.offset = (left, {0: 0, 1: (height - part.size[1]) // 2}.get(align, height - part.size[1]))
+        left += part.size[0] + gap
+    return Block((width, height), parts)
 
 
-def _text(op: Watermark) -> Image.Image:
-    assert op.text is not None
-    size = op.size or 40
-    font = fonts.load(op.type or "wqy-zenhei", size)
-    left, top, right, bottom = font.getbbox(op.text)
-    shadow = max(1, size // 20) if op.shadow else 0
-    image = Image.new("RGBA", (int(right - left) + shadow, int(bottom - top) + shadow), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    if op.shadow:
-        draw.text((shadow - left, shadow - top), op.text, font=font, fill=(0, 0, 0, op.shadow * 255 // 100))
-    draw.text((-left, -top), op.text, font=font, fill="#" + (op.color or "000000"))
-    if op.rotate:
-        image = image.rotate(-op.rotate, Image.Resampling.BICUBIC, expand=True)
+def text_of(op: Watermark) -> TextMark | None:
+    """The text part of ``op``, measured (nothing is drawn yet)."""
+    if op.text is None:
+        return None
+    return TextMark(
+        op.text, op.type or "wqy-zenhei", op.size or 40, op.color or "000000", op.shadow or 0, op.rotate or 0
+    )
+
+
+def where(op: Watermark, image: tuple[int, int], block: tuple[int, int]) -> tuple[Box, tuple[int, int]] | None:
+    """The window of the block that shows, and where its top-left lands; None when nothing shows.
+    Tiling starts at the top-left corner, so the window is the block's part the image can hold."""
+    if op.fill:
+        return (0, 0, min(block[0], image[0]), min(block[1], image[1])), (0, 0)
+    margin = (10 if op.x is None else op.x, 10 if op.y is None else op.y)
+    left, top = place(image, block, op.g or "se", margin[0], margin[1], op.voffset or 0)
+    window = (max(0, -left), max(0, -top), min(block[0], image[0] - left), min(block[1], image[1] - top))
+    if window[0] >= window[2] or window[1] >= window[3]:
+        return None
+    return window, (max(left, 0), max(top, 0))
+
+
+def apply(canvas: Canvas, op: Watermark) -> None:
+    """Draw one watermark onto the canvas, in place; the image keeps its size."""
+    picture = mark.image(canvas, op)
+    block = layout(op, picture, text_of(op))
+    base = _drawable(canvas)
+    found = where(op, base.size, block.size)
+    if found is None:
+        return
+    window, dest = found
+    tile = block.render(window)
+    if op.t is not None and op.t < 100:
+        opacity = op.t
+        tile.putalpha(tile.getchannel("A").point(lambda a: a * opacity // 100))
+    if op.fill:
+        _tile(base, tile, (block.size[0] + (op.padx or 0), block.size[1] + (op.pady or 0)))
+    else:
+        _draw(base, tile, dest)
+
+
+def _drawable(canvas: Canvas) -> Image.Image:
+    """The canvas as RGB or RGBA, drawn on in place (static from here on)."""
+    image = canvas.image
+    if image.mode not in ("RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info else "RGB")
+    canvas.replace(image)
     return image
 
 
-def _image(canvas: Canvas, op: Watermark) -> Image.Image:
-    key, fetch = op.image_key, canvas.fetch
-    if key is None or fetch is None:
-        raise errors.InvalidArgument("An image watermark needs the source's bucket to read it from.")
-    try:
-        source = codecs.open_source(fetch(key))
-    except errors.NoSuchKey:
-        raise errors.InvalidArgument(
-            f"The watermark image {key} does not exist in this bucket.", ec="0040-00000265"
-        ) from None
-    if source.format not in WATERMARK_FORMATS:
-        raise errors.InvalidArgument(f"The watermark image {key} must be JPG, PNG, BMP, WebP or TIFF.")
-    mark = Canvas(codecs.decode(source, None), source, source.format, fetch=fetch, run_step=canvas.run_step)
-    for nested in op.image_process:
-        _nested_step(mark, nested, canvas.image.size)
-    return mark.with_alpha()
-
-
-def _nested_step(mark: Canvas, op: Op, main: tuple[int, int]) -> None:
-    if isinstance(op, Resize) and op.P is not None:
-        # P: the watermark's size as a percentage of the main image, aspect kept.
-        k = min(main[0] * op.P / 100 / mark.image.width, main[1] * op.P / 100 / mark.image.height)
-        size = (round_half_up(mark.image.width * k), round_half_up(mark.image.height * k))
-        mark.replace(mark.with_alpha().resize(size, Image.Resampling.LANCZOS))
+def _draw(base: Image.Image, overlay: Image.Image, dest: tuple[int, int]) -> None:
+    """Compose ``overlay`` (RGBA) onto ``base`` at ``dest``, clipped to the base, in place."""
+    width = min(overlay.width, base.width - dest[0])
+    height = min(overlay.height, base.height - dest[1])
+    if width <= 0 or height <= 0:
         return
-    assert mark.run_step is not None, "the pipeline hands every canvas its step runner"
-    mark.run_step(mark, op)
+    if (width, height) != overlay.size:
+        overlay = overlay.crop((0, 0, width, height))
+    if base.mode == "RGBA":
+        base.alpha_composite(overlay, dest)
+    else:  # over opaque pixels, pasting through the alpha is the same blend
+        base.paste(overlay.convert("RGB"), dest, mask=overlay.getchannel("A"))
+
+
+def _tile(base: Image.Image, tile: Image.Image, step: tuple[int, int]) -> None:
+    """Repeat ``tile`` every ``step`` from the top-left corner: one cell, doubled along a row,
+    doubled down a band, the band drawn down the image."""
+    width, height = base.size
+    cell = (min(step[0], width), min(step[1], height))
+    row = Image.new("RGBA", (width, cell[1]), (0, 0, 0, 0))
+    row.paste(tile.crop((0, 0, min(tile.width, cell[0]), min(tile.height, cell[1]))), (0, 0))
+    _double(row, cell[0], horizontal=True)
+    repeats = max(1, min(-(-BAND_ROWS // cell[1]), -(-height // cell[1])))
+    band = Image.new("RGBA", (width, cell[1] * repeats), (0, 0, 0, 0))
+    band.paste(row, (0, 0))
+    _double(band, cell[1], horizontal=False)
+    for top in range(0, height, band.height):
+        _draw(base, band, (0, top))
+
+
+def _double(image: Image.Image, filled: int, *, horizontal: bool) -> None:
+    """Fill ``image`` by copying its first ``filled`` columns (or rows) onto the rest, doubling."""
+    length = image.width if horizontal else image.height
+    while filled < length:
+        box = (0, 0, filled, image.height) if horizontal else (0, 0, image.width, filled)
+        image.paste(image.crop(box), (filled, 0) if horizontal else (0, filled))
+        filled *= 2
+
+
+def _size(box: Box) -> tuple[int, int]:
+    return box[2] - box[0], box[3] - box[1]
+
+
+def footprint(shape: Shape, op: Watermark, picture: Shape | None, picture_peak: int) -> Footprint:
+    """The image (and its copy when it is neither RGB nor RGBA), the watermark image while it is
+    prepared (``picture_peak``) and after, the window rendered with its opacity and alpha copies,
+    and for tiling a row and a band of tiles."""
+    mode = shape.mode if shape.mode in ("RGB", "RGBA") else "RGBA"
+    held = shape.bytes + (0 if mode == shape.mode else wide(shape.size))
+    out = shape.still(mode=mode)
+    block = layout(op, _Planned(picture.size) if picture else None, text_of(op))
+    found = where(op, shape.size, block.size)
+    if found is None:
+        return Footprint(out, held + picture_peak)
+    window, _ = found
+    drawn = block.cost(window) + 2 * wide(_size(window)) + narrow(_size(window))
+    if op.fill:
+        rows = min(block.size[1] + (op.pady or 0), shape.size[1])
+        drawn += 3 * wide((shape.size[0], rows)) + 3 * wide((shape.size[0], BAND_ROWS + rows))
+    picture_held = picture.bytes if picture else 0
+    return Footprint(out, held + max(picture_peak, picture_held + drawn))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """The watermark image while planning: a size, no pixels."""
+
+    size: tuple[int, int]
+
+    def crop(self, _box: Box, /) -> Image.Image:
+        raise AssertionError("planning measures windows, it never renders them")

@@ -142,9 +142,8 @@ def test_a_rule_that_removes_its_variants_needs_the_deletions_and_the_right_to_d
     code, _, err = run(capsys, "template", "--check", "--root", str(repo), "--rules", str(rules))
     assert code == 1
     lines = err.splitlines()
-    assert (
-        "template.yml: ossimg/on_upload: the role lacks oss:DeleteObject on acs:oss:*:*:ossimg-uploads/variants/avatars/* "
-        "(on_delete: remove deletes the variants of a deleted source (ossimg/lifecycle.py).)"
-    ) in lines
+    lacks = "template.yml: ossimg/on_upload: the role lacks oss:DeleteObject on"
+    why = "(on_delete: remove deletes the variants of a deleted source (ossimg/lifecycle.py).)"
+    assert f"{lacks} acs:oss:*:*:ossimg-uploads/variants/avatars/* {why}" in lines
     [trigger] = [line for line in lines if "trigger 'avatars'" in line]
     assert "oss:ObjectRemoved:DeleteObject, oss:ObjectRemoved:DeleteObjects" in trigger

@@ -48,7 +48,7 @@ def test_manifests_that_cannot_be_read(text, message):
 def csv_gz(rows: list[list[str]]) -> bytes:
     text = io.StringIO()
     csv.writer(text, quoting=csv.QUOTE_ALL).writerows(rows)
-    return gzip.compress(text.getvalue().encode())
+    return gzip.compress(text.getvalue().encode(), mtime=0)  # the same bytes in every test worker
 
 
 def manifest_for(data: bytes, columns=SCHEMA, md5: str | None = None) -> Manifest:

@@ -130,6 +130,10 @@ def parser() -> argparse.ArgumentParser:
     compiled = command("compile", "validate rules and write the compiled form the function loads fast")
     compiled.add_argument("rules", type=Path, help="the rule file")
     compiled.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
+
+    from .backfill.arguments import add_commands as add_backfill_commands
+
+    add_backfill_commands(commands)
     return top
 
 
@@ -140,8 +144,15 @@ def main(argv: list[str] | None = None) -> int:
         "emulator": _emulator, "demo": _demo, "try": _try, "up": _up, "build": _ship, "deploy": _ship,
         "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
         "failures": _failures, "template": _ship, "roles": _ship,
+        "backfill": _backfill, "prune": _backfill, "inventory": _backfill,
     }  # fmt: skip
     return usererrors.run(args.command, lambda: handlers[args.command](args))
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from .backfill.commands import main as run
+
+    return run(args)
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -31,10 +31,13 @@ class ProcessResult(NamedTuple):
 
 
 class Stat(NamedTuple):
-    """An object's user metadata, and its age in seconds by OSS's own clock."""
+    """An object's user metadata, its age in seconds by OSS's own clock, and what it is."""
 
     meta: dict[str, str]
     age: float
+    etag: str = ""
+    content_type: str = ""
+    last_modified: float | None = None  # seconds since the epoch
 
 
 class OssClient(Protocol):
@@ -182,7 +185,8 @@ class Oss2Client:
             meta = {k[len(META) :].lower(): v for k, v in headers.items() if k.lower().startswith(META)}
             # Both times are OSS's, so the age is right however far this machine's clock is off.
             now, modified = (parsedate_to_datetime(headers.get(h, "")) for h in ("date", "last-modified"))
-            return Stat(meta, (now - modified).total_seconds())
+            kind = headers.get("content-type", "")
+            return Stat(meta, (now - modified).total_seconds(), _etag(headers), kind, modified.timestamp())
 
         return self._call(bucket, key, read)
 

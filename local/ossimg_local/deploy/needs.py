@@ -10,6 +10,8 @@ The code's operations and the RAM actions OSS checks for them (README "RAM in th
 - lineage, a HEAD of each variant and a copy onto itself: ``oss:GetObject`` and ``oss:PutObject`` on it;
 - claims (``ossimg/claims.py``): ``oss:PutObject``, ``oss:GetObject``, ``oss:DeleteObject`` on
   ``.ossimg/claims/*`` of each target bucket;
+- ``on_delete: remove`` (``ossimg/lifecycle.py``): ``oss:DeleteObject`` on each removing rule's
+  variants' key start, and its trigger also subscribes to the ObjectRemoved events;
 - rules kept in OSS (``OSSIMG_RULES=oss://bucket/key``): ``oss:GetObject`` on that object;
 - FC's on-failure (and on-success) destination: ``mns:SendMessage`` on the queue;
 - the service's logs: ``log:PostLogStoreLogs`` on its logstore (funcraft ``deploy-by-tpl.js``).
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from ossimg.claims import PREFIX as CLAIMS
 from ossimg.img.chain import parse
 from ossimg.img.ops import Watermark
+from ossimg.lifecycle import REMOVAL_TRIGGER_EVENTS, removal_targets, removes
 from ossimg.rules.compiled import CompiledRules
 from ossimg.rules.keys import literal_prefix
 
@@ -114,6 +117,9 @@ def role_needs(rules: CompiledRules, spec: FunctionSpec) -> list[Statement]:
                   ("oss:GetObject",), _unique(targets)),
         Statement("Claims (ossimg/claims.py): create (x-oss-forbid-overwrite), read a held one's age, delete.",
                   ("oss:PutObject", "oss:GetObject", "oss:DeleteObject"), _unique(claims)),
+        Statement("on_delete: remove deletes the variants of a deleted source (ossimg/lifecycle.py).",
+                  ("oss:DeleteObject",), _unique([oss(bucket or "", start + "*")
+                                                  for bucket, start in removal_targets(rules.rules)])),
     ]  # fmt: skip
     location = spec.environment.get("OSSIMG_RULES", "")
     if location.startswith(RULES_SCHEME):
@@ -149,6 +155,7 @@ def trigger_needs(rules: CompiledRules) -> list[TriggerNeed]:
     """The OSS triggers that deliver every upload a rule can match, fewest first by bucket and prefix.
     Raises NeedsError past FC's 10 triggers per bucket."""
     by_bucket: dict[str, dict[str, list[str]]] = {}
+    removing = {rule.label for rule in rules.rules if removes(rule)}
     for rule in rules.rules:
         if not rule.bucket:
             raise NeedsError(f"rule {rule.label} names no bucket: its OSS trigger needs the bucket it watches "
@@ -164,7 +171,8 @@ def trigger_needs(rules: CompiledRules) -> list[TriggerNeed]:
             raise NeedsError(f"bucket {bucket}: the rules need {len(kept)} OSS triggers (one per prefix: "
                              f"{', '.join(sorted(kept))}); FC allows {TRIGGERS_PER_BUCKET} per bucket. Group "
                              "the prefixes under fewer folders.")  # fmt: skip
-        needs += [TriggerNeed(bucket, prefix, tuple(labels)) for prefix, labels in sorted(kept.items())]
+        needs += [TriggerNeed(bucket, prefix, tuple(labels), events=_events(labels, removing))
+                  for prefix, labels in sorted(kept.items())]  # fmt: skip
     return needs
 
 
@@ -183,3 +191,8 @@ def granted(policies: tuple[object, ...]) -> set[tuple[str, str]]:
             resources = [resources] if isinstance(resources, str) else resources
             pairs |= {(str(a), str(r)) for a in actions for r in resources}
     return pairs
+
+
+def _events(labels: list[str], removing: set[str]) -> tuple[str, ...]:
+    """Uploads, and deletions too when one of the trigger's rules removes its variants with the source."""
+    return UPLOAD_EVENTS + REMOVAL_TRIGGER_EVENTS if removing.intersection(labels) else UPLOAD_EVENTS

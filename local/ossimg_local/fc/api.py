@@ -36,6 +36,7 @@ from urllib.parse import unquote
 from fastcrc import crc64
 
 from .api_checks import Refused, check_async, check_bucket, check_trigger
+from .async_tasks import AsyncTasks, tracked
 from .build_info import BuildMismatch
 from .runner import CredentialSource, FunctionRunner
 from .template import FunctionSpec
@@ -43,7 +44,7 @@ from .template import FunctionSpec
 API = "/2016-08-15"
 PATH = re.compile(
     r"^/2016-08-15/services(?:/(?P<svc>[^/.]+)(?:\.(?P<qualifier>[^/]+))?"
-    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code)(?:/(?P<name>[^/]+))?)?)?)?)?$"
+    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code|stateful-async-invocations)(?:/(?P<name>[^/]+))?)?)?)?)?$"
 )
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -83,6 +84,7 @@ class FcApi:
         self.triggers: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.async_configs: dict[tuple[str, str], dict[str, Any]] = {}
         self._runners: dict[tuple[str, str], FunctionRunner] = {}
+        self.tasks = AsyncTasks()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = secrets.token_hex(16)
@@ -151,7 +153,16 @@ class FcApi:
             return self._triggers(method, svc, fn, name, doc)
         if sub == "async-invoke-config":
             return self._async_config(method, svc, fn, qualifier, doc)
+        if sub == "stateful-async-invocations":
+            return self._task(svc, fn, name)
         return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+
+    def _task(self, svc: str, fn: str, name: str | None) -> tuple[int, dict[str, str], str]:
+        """GetStatefulAsyncInvocation."""
+        task = self.tasks.describe(svc, fn, name or "")
+        if task is None:
+            raise FcApiError(404, "StatefulAsyncInvocationNotFound", f"no asynchronous task {name} of {svc}/{fn}")
+        return 200, {}, json.dumps(task)
 
     def _service(self, svc: str) -> dict[str, Any]:
         if svc not in self.services:
@@ -274,7 +285,13 @@ class FcApi:
             error = json.dumps({"errorMessage": str(exc), "errorType": "BuildMismatch"}).encode()
             return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
         if headers.get("x-fc-invocation-type", "Sync").lower() == "async":
+            task = headers.get("x-fc-stateful-async-invocation-id", "") if tracked(
+                self.async_configs.get((svc, fn), {}), headers) else ""  # fmt: skip
+            if task and self.tasks.exists(svc, fn, task):
+                raise FcApiError(409, "StatefulAsyncInvocationAlreadyExists", f"asynchronous task {task} exists")
             accepted = runner.submit(body)
+            if task:
+                self.tasks.add(svc, fn, task, accepted)
             return 202, {"X-Fc-Request-Id": accepted.request_id}, b""
         result = runner.invoke(body)
         if not result.ok:

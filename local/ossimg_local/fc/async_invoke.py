@@ -42,6 +42,9 @@ class AsyncEvent:
     attempts: list[Invocation] = field(default_factory=list)
     outcome: str = ""  # succeeded, failed (retries exhausted), expired, or stopped (the runner closed first)
     done: threading.Event = field(default_factory=threading.Event)
+    running: bool = False  # an attempt is under way (what FC's task state calls Running)
+    started_at: float | None = None  # when the first attempt began
+    ended_at: float | None = None  # when it settled
 
     def wait(self, timeout: float | None = None) -> list[Invocation]:
         """Every attempt, once the event is settled. Raises TimeoutError."""
@@ -148,6 +151,9 @@ class AsyncInvoker:
                          f"({self.max_age:.0f} s)")  # fmt: skip
             self._settle(accepted, "expired")
             return
+        accepted.running = True
+        if accepted.started_at is None:
+            accepted.started_at = self._clock()
         try:
             result = self._attempt(accepted.event, accepted.request_id)
         except Exception as exc:  # the runner itself failed (stopped, or could not start an instance)
@@ -169,6 +175,7 @@ class AsyncInvoker:
             self._on_failure(accepted)
             self._settle(accepted, "failed")
             return
+        accepted.running = False
         delay = self._backoff(tries)
         error = result.error_type or result.error_kind
         self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} failed (attempt {tries} of "
@@ -181,6 +188,8 @@ class AsyncInvoker:
 
     def _settle(self, accepted: AsyncEvent, outcome: str) -> None:
         accepted.outcome = outcome
+        accepted.running = False
+        accepted.ended_at = self._clock()
         accepted.done.set()
         with self._cond:
             self._pending -= 1

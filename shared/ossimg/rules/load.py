@@ -106,6 +106,7 @@ def _compiled_rule(prefix: str, rule: Rule, order: int, variants: tuple[Compiled
         prefix=prefix, variants=variants, name=rule.name, priority=rule.priority, order=order,
         suffixes=tuple(s.lower() for s in rule.suffix), glob=rule.glob, content_types=tuple(rule.content_type),
         bucket=rule.bucket, stop=rule.stop, glob_matcher=Glob.compile(rule.glob) if rule.glob else None,
+        on_delete=rule.on_delete,
     )  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from .compiled import (
     rule_from_doc,
 )  # fmt: skip
 
-FORMAT = 3
+FORMAT = 4  # 4: rules carry on_delete
 INDEX = "index.json"
 
 

@@ -45,8 +45,10 @@ def decide(record: ObjectEvent, rules: RuleIndex) -> Decision:
         return Decision(record, skip="the key is one of ossimg's own claim records")
     output = rules.produced_by(record.bucket, record.key)
     if output is not None:
-        reason = (f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
-                  "processing it could loop")  # fmt: skip
+        reason = (
+            f"the key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}; "
+            "processing it could loop"
+        )
         return Decision(record, skip=reason, loop=True)
     matched, plans = plan_event(record, rules)
     if not matched:

@@ -32,6 +32,10 @@ def removal_sources(rules: tuple[CompiledRule, ...]) -> list[tuple[str | None, s
 def removal_targets(rules: tuple[CompiledRule, ...]) -> list[tuple[str | None, str]]:
     """``(bucket, key start)`` under which the function may delete variants: ``oss:DeleteObject`` on
     ``acs:oss:*:*:<bucket>/<key start>*``. A bucket of None is the source's own (the rule's ``bucket``)."""
-    found = [(variant.bucket or rule.bucket, literal_prefix(variant.key_template))
-             for rule in rules if removes(rule) for variant in rule.variants]  # fmt: skip
+    found = [
+        (variant.bucket or rule.bucket, literal_prefix(variant.key_template))
+        for rule in rules
+        if removes(rule)
+        for variant in rule.variants
+    ]
     return list(dict.fromkeys(found))

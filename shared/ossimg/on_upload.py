@@ -73,13 +73,18 @@ class Summary(NamedTuple):
     def as_fields(self) -> dict[str, Any]:
         """The summary line's counts."""
         return {
-            "records": self.records, "skipped": self.skipped, "invalid": self.invalid, "variants": len(self.results),
-            "ok": self.count(Status.OK), "up_to_date": self.count(Status.UP_TO_DATE),
+            "records": self.records,
+            "skipped": self.skipped,
+            "invalid": self.invalid,
+            "variants": len(self.results),
+            "ok": self.count(Status.OK),
+            "up_to_date": self.count(Status.UP_TO_DATE),
             "failed_transient": self.count(Status.FAILED_TRANSIENT),
             "failed_permanent": self.count(Status.FAILED_PERMANENT),
-            "removed": self.count(Status.REMOVED), "already_gone": self.count(Status.ALREADY_GONE),
+            "removed": self.count(Status.REMOVED),
+            "already_gone": self.count(Status.ALREADY_GONE),
             "kept": self.count(Status.KEPT),
-        }  # fmt: skip
+        }
 
     def by_variant(self) -> dict[str, dict[str, int]]:
         """Counts per ``<rule>#<variant>`` and status (what a backfill adds up across invocations)."""
@@ -91,9 +96,15 @@ class Summary(NamedTuple):
 
 
 def run(
-    event: bytes | str, rules: RuleIndex, client: Callable[[], OssClient], log: JsonLog, *,
-    deadline: Deadline | None = None, backoff: Backoff | None = None, workers: int = 8,
-) -> Summary:  # fmt: skip
+    event: bytes | str,
+    rules: RuleIndex,
+    client: Callable[[], OssClient],
+    log: JsonLog,
+    *,
+    deadline: Deadline | None = None,
+    backoff: Backoff | None = None,
+    workers: int = 8,
+) -> Summary:
     """Process one FC event. Raises TransientFailure when a retry could still succeed."""
     started = time.perf_counter()
     try:
@@ -107,16 +118,22 @@ def run(
         log.error("invalid record", record=bad.record, field=bad.field, error_message=bad.message, retry=False)
     decisions = [decide(record, rules) for record in parsed.records]
     if any(d.skip is None for d in decisions):  # only then is OSS needed (and oss2 imported)
-        execution = Execution(client(), deadline or Deadline.after(DEFAULT_TIMEOUT), backoff or Backoff(), workers,
-                              rules.version)  # fmt: skip
+        execution = Execution(
+            client(), deadline or Deadline.after(DEFAULT_TIMEOUT), backoff or Backoff(), workers, rules.version
+        )
         outcomes = run_all(execution, decisions)
     else:
         outcomes = [RecordOutcome(d, d.skip) for d in decisions]
     for outcome in outcomes:
         _log_record(log, outcome)
     summary = Summary.of(outcomes, invalid=len(parsed.errors))
-    log.info("summary", outcome=summary.outcome, rules_version=rules.version, duration_ms=ms_since(started),
-             **summary.as_fields())  # fmt: skip
+    log.info(
+        "summary",
+        outcome=summary.outcome,
+        rules_version=rules.version,
+        duration_ms=ms_since(started),
+        **summary.as_fields(),
+    )
     transient = [r for r in summary.results if r.transient]
     if transient:
         raise TransientFailure(transient)
@@ -135,8 +152,11 @@ def _log_record(log: JsonLog, outcome: RecordOutcome) -> None:
     rlog = log.bind(bucket=record.bucket, key=record.key, event_name=record.event_name, record=record.position)
     if outcome.unread is not None:
         # Usually a role without oss:GetObject on the source: say so, or it only shows as lost lineage.
-        rlog.warning("pre-flight read failed; deciding without the object's bytes",
-                     error_code=outcome.unread.code, error_message=outcome.unread.message)  # fmt: skip
+        rlog.warning(
+            "pre-flight read failed; deciding without the object's bytes",
+            error_code=outcome.unread.code,
+            error_message=outcome.unread.message,
+        )
     if outcome.skip is not None:
         # A key that looks like our own output means the trigger or the rules let a loop in: warn.
         (rlog.warning if outcome.decision.loop else rlog.info)("record skipped", reason=outcome.skip)
@@ -145,8 +165,13 @@ def _log_record(log: JsonLog, outcome: RecordOutcome) -> None:
 
 
 def _log_variant(log: JsonLog, result: VariantResult) -> None:
-    fields: dict[str, Any] = {"rule": result.rule, "variant": result.variant, "status": result.status.value,
-                              "duration_ms": result.duration_ms, "attempts": result.attempts}  # fmt: skip
+    fields: dict[str, Any] = {
+        "rule": result.rule,
+        "variant": result.variant,
+        "status": result.status.value,
+        "duration_ms": result.duration_ms,
+        "attempts": result.attempts,
+    }
     if result.plan is not None:
         fields |= {"target_bucket": result.plan.target_bucket, "target_key": result.plan.target_key}
     if result.status is Status.OK:
@@ -155,5 +180,10 @@ def _log_variant(log: JsonLog, result: VariantResult) -> None:
     elif result.status in DONE:
         log.info("variant", **fields, **({"reason": result.reason} if result.reason else {}))
     else:
-        log.error("variant", error_code=result.error_code, error_message=result.error_message,
-                  oss_request_id=result.request_id, **fields)  # fmt: skip
+        log.error(
+            "variant",
+            error_code=result.error_code,
+            error_message=result.error_message,
+            oss_request_id=result.request_id,
+            **fields,
+        )

@@ -75,8 +75,18 @@ class VariantResult(NamedTuple):
     def failed(cls, plan: VariantPlan, exc: OssCallError, started: float, **more: Any) -> VariantResult:
         """A variant an OSS call failed: transient or permanent as OSS's answer says, with its code."""
         status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
-        return cls(plan.rule, plan.variant, status, ms_since(started), plan, None, exc.code, exc.message,
-                   exc.request_id, **more)  # fmt: skip
+        return cls(
+            plan.rule,
+            plan.variant,
+            status,
+            ms_since(started),
+            plan,
+            None,
+            exc.code,
+            exc.message,
+            exc.request_id,
+            **more,
+        )
 
 
 class Preflight(NamedTuple):
@@ -102,9 +112,15 @@ class Execution:
     run reads (pre-flight, lineage) but writes nothing: each variant it would make ends ``would-make``."""
 
     def __init__(
-        self, client: OssClient, deadline: Deadline, backoff: Backoff | None = None, workers: int = DEFAULT_WORKERS,
-        rules_version: str = "", *, dry_run: bool = False,
-    ) -> None:  # fmt: skip
+        self,
+        client: OssClient,
+        deadline: Deadline,
+        backoff: Backoff | None = None,
+        workers: int = DEFAULT_WORKERS,
+        rules_version: str = "",
+        *,
+        dry_run: bool = False,
+    ) -> None:
         self.client = client
         self.deadline = deadline
         self.backoff = backoff or Backoff()
@@ -207,14 +223,26 @@ def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim
         return VariantResult.failed(plan, exc, started, attempts=attempts[0], claim_error=claim_error)
     lineage_error = ""
     if expected:
-        meta = {LINEAGE: expected, RULES: ex.rules_version,
-                **provenance(plan.source_bucket, plan.source_key, plan.rule, plan.variant)}  # fmt: skip
+        meta = {
+            LINEAGE: expected,
+            RULES: ex.rules_version,
+            **provenance(plan.source_bucket, plan.source_key, plan.rule, plan.variant),
+        }
         try:
             ex.call(lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), [0])
         except OssCallError as exc:
             lineage_error = exc.code  # the output is there; a redelivery will just redo it
-    return VariantResult(plan.rule, plan.variant, Status.OK, ms_since(started), plan, result.file_size,
-                         attempts=attempts[0], lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
+    return VariantResult(
+        plan.rule,
+        plan.variant,
+        Status.OK,
+        ms_since(started),
+        plan,
+        result.file_size,
+        attempts=attempts[0],
+        lineage_error=lineage_error,
+        claim_error=claim_error,
+    )
 
 
 def _current(ex: Execution, plan: VariantPlan, expected: str) -> bool:

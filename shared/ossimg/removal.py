@@ -25,14 +25,20 @@ from .plan import PlanError, VariantPlan
 def run_removals(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOutcome]:
     """Delete the proven variants of every deleted source; one outcome per decision, in order."""
     checks = ex.map(lambda d: _source_back(ex, d) if d.skip is None else d.skip, decisions)
-    work = [(index, plan) for index, (d, check) in enumerate(zip(decisions, checks, strict=True)) if check is None
-            for plan in d.plans]  # fmt: skip
+    work = [
+        (index, plan)
+        for index, (d, check) in enumerate(zip(decisions, checks, strict=True))
+        if check is None
+        for plan in d.plans
+    ]
     results = ex.map(lambda item: _remove_one(ex, item[1]), work)
     done: list[list[VariantResult]] = [[] for _ in decisions]
     for (index, _), result in zip(work, results, strict=True):
         done[index].append(result)
-    return [RecordOutcome(d, check, None, tuple(variants)) for d, check, variants in zip(decisions, checks, done,
-                                                                                           strict=True)]  # fmt: skip
+    return [
+        RecordOutcome(d, check, None, tuple(variants))
+        for d, check, variants in zip(decisions, checks, done, strict=True)
+    ]
 
 
 def _source_back(ex: Execution, decision: Decision) -> str | None:
@@ -56,8 +62,9 @@ def _remove_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
         if found is None:
             return VariantResult(plan.rule, plan.variant, Status.ALREADY_GONE, ms_since(started), plan)
         if not made_from(found.meta, plan.source_bucket, plan.source_key):
-            return VariantResult(plan.rule, plan.variant, Status.KEPT, ms_since(started), plan,
-                                 reason=_not_proven(found.meta))  # fmt: skip
+            return VariantResult(
+                plan.rule, plan.variant, Status.KEPT, ms_since(started), plan, reason=_not_proven(found.meta)
+            )
         ex.call(lambda: ex.client.delete_object(plan.target_bucket, plan.target_key), [0])
     except OssCallError as exc:
         return VariantResult.failed(plan, exc, started)

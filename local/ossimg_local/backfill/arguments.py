@@ -23,16 +23,24 @@ def add_commands(commands: Any) -> None:
         metavar="oss://BUCKET/…/manifest.json",
         help="read the keys from an OSS bucket inventory instead of listing (millions of objects)",
     )
-    where.add_argument("--redrive", type=Path, metavar="FAILURES",
-                       help="send again the objects of a failures file an earlier run wrote")  # fmt: skip
+    where.add_argument(
+        "--redrive",
+        type=Path,
+        metavar="FAILURES",
+        help="send again the objects of a failures file an earlier run wrote",
+    )
     fill.add_argument(
         "--dry-run",
         action="store_true",
         help="write nothing: per rule and variant, matches, up to date and IMG calls a run would make",
     )
-    fill.add_argument("--via", choices=["local", "fc"], default="local",
-                      help="local: the function's code on worker threads here; fc: the deployed function, "
-                           "invoked asynchronously (FC scales it)")  # fmt: skip
+    fill.add_argument(
+        "--via",
+        choices=["local", "fc"],
+        default="local",
+        help="local: the function's code on worker threads here; fc: the deployed function, "
+        "invoked asynchronously (FC scales it)",
+    )
     fill.add_argument("--batch", type=int, default=16, help="objects per invocation (at most 128 KB of event)")
     fill.add_argument("--checkpoint", type=Path, help="where an interrupted run resumes (default .ossimg-backfill/…)")
     fill.add_argument("--failures", type=Path, help="where failed objects are written (default beside the checkpoint)")
@@ -77,8 +85,9 @@ def _common(parser: argparse.ArgumentParser, *, workers: int) -> None:
 
 def _keys(parser: argparse.ArgumentParser) -> None:
     oss = parser.add_argument_group("OSS")
-    oss.add_argument("--endpoint", default=LOCAL_ENDPOINT, help=f"OSS endpoint (default: the local cloud, "
-                                                                  f"{LOCAL_ENDPOINT})")  # fmt: skip
+    oss.add_argument(
+        "--endpoint", default=LOCAL_ENDPOINT, help=f"OSS endpoint (default: the local cloud, {LOCAL_ENDPOINT})"
+    )
     oss.add_argument("--region", default="cn-hangzhou")
     oss.add_argument("--access-key-id", help="default: ALIBABA_CLOUD_ACCESS_KEY_ID, else the local cloud's key")
     oss.add_argument("--access-key-secret", help="default: ALIBABA_CLOUD_ACCESS_KEY_SECRET")

@@ -37,11 +37,14 @@ def record(entry: Entry, region: str, content_type: str = "") -> dict[str, Any]:
     if content_type:
         obj["objectMeta"] = {"mimeType": content_type}
     doc: dict[str, Any] = {
-        "eventName": EVENT_NAME, "eventSource": "acs:oss", "eventVersion": "1.0", "region": region,
-        "oss": {"bucket": {"name": entry.bucket}, "object": obj, "ossSchemaVersion": "1.0",
-                "ruleId": SENDER},
-        "responseElements": {"requestId": SENDER}, "userIdentity": {"principalId": SENDER},
-    }  # fmt: skip
+        "eventName": EVENT_NAME,
+        "eventSource": "acs:oss",
+        "eventVersion": "1.0",
+        "region": region,
+        "oss": {"bucket": {"name": entry.bucket}, "object": obj, "ossSchemaVersion": "1.0", "ruleId": SENDER},
+        "responseElements": {"requestId": SENDER},
+        "userIdentity": {"principalId": SENDER},
+    }
     if entry.modified is not None:
         doc["eventTime"] = iso(entry.modified)
     return doc

@@ -86,8 +86,14 @@ class Checkpoint:
         now = self.clock()
         if not force and now - self._saved < self.interval:
             return
-        doc = {"format": FORMAT, "run": self.run, "run_id": self.run_id, "cursor": self.cursor,
-               "pending": [b.to_doc() for b in self.pending.values()], "counts": self.counts}  # fmt: skip
+        doc = {
+            "format": FORMAT,
+            "run": self.run,
+            "run_id": self.run_id,
+            "cursor": self.cursor,
+            "pending": [b.to_doc() for b in self.pending.values()],
+            "counts": self.counts,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.path.with_name(self.path.name + ".tmp")
         with open(temporary, "wb") as out:

@@ -79,8 +79,10 @@ def _rules(location: str, client: Oss2Client) -> RuleIndex:
 def _source(args: argparse.Namespace, client: Oss2Client) -> Source:
     chosen = [name for name in ("bucket", "inventory", "redrive") if getattr(args, name, None)]
     if len(chosen) != 1:
-        raise UsageError("name the objects with exactly one of --bucket, --inventory" +
-                         (" or --redrive" if args.command == "backfill" else ""))  # fmt: skip
+        raise UsageError(
+            "name the objects with exactly one of --bucket, --inventory"
+            + (" or --redrive" if args.command == "backfill" else "")
+        )
     if args.bucket:
         return Listing(client.bucket(args.bucket), args.prefix)
     if args.inventory:
@@ -99,8 +101,15 @@ def _survey(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, sour
     from .survey import survey
 
     progress = Progress(sys.stderr, enabled=_tty(args))
-    found = survey(source, rules, client, region=args.region, window=_window(args), workers=args.workers,
-                   progress=lambda s: progress.update(s.counts, source.fraction()))  # fmt: skip
+    found = survey(
+        source,
+        rules,
+        client,
+        region=args.region,
+        window=_window(args),
+        workers=args.workers,
+        progress=lambda s: progress.update(s.counts, source.fraction()),
+    )
     progress.close()
     print(json.dumps(found.to_doc(), indent=2) if args.json else "\n".join(found.lines()))
     return 0
@@ -113,32 +122,47 @@ def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, so
     run = {"source": source.describe(), "since": window.since, "until": window.until}
     checkpoint_path = args.checkpoint or STATE / f"{_slug(source.describe())}.checkpoint.json"
     checkpoint = Checkpoint.open(checkpoint_path, run)
-    failures = FailureLog(args.failures or checkpoint_path.with_name(
-        checkpoint_path.name.replace(".checkpoint.json", "") + ".failures.jsonl"))  # fmt: skip
+    failures = FailureLog(
+        args.failures
+        or checkpoint_path.with_name(checkpoint_path.name.replace(".checkpoint.json", "") + ".failures.jsonl")
+    )
     dispatcher = _dispatcher(args, rules, client)
     progress = Progress(sys.stderr, enabled=_tty(args))
     if checkpoint.resumed:
         print(f"resuming from {checkpoint_path} ({len(checkpoint.pending)} batch(es) in flight)", file=sys.stderr)
     try:
-        counts = Backfill(source, rules, dispatcher, checkpoint, failures, progress, args.region, args.batch,
-                          window).run()  # fmt: skip
+        counts = Backfill(
+            source, rules, dispatcher, checkpoint, failures, progress, args.region, args.batch, window
+        ).run()
     except KeyboardInterrupt:
         progress.close()
-        print(f"ossimg backfill: interrupted; the checkpoint {checkpoint_path} holds where it stopped: run the "
-              "same command to resume", file=sys.stderr)  # fmt: skip
+        print(
+            f"ossimg backfill: interrupted; the checkpoint {checkpoint_path} holds where it stopped: run the "
+            "same command to resume",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     finally:
         dispatcher.close()
     progress.close()
     rate = progress.rate(counts)
     if args.json:
-        print(json.dumps({**counts.to_doc(), "seconds": round(progress.elapsed, 2), "failures_file":
-                          str(failures.path) if failures.written else None}))  # fmt: skip
+        print(
+            json.dumps(
+                {
+                    **counts.to_doc(),
+                    "seconds": round(progress.elapsed, 2),
+                    "failures_file": str(failures.path) if failures.written else None,
+                }
+            )
+        )
     else:
         print("\n".join(summary_lines(counts, progress.elapsed, rate)))
         if failures.written:
-            print(f"{failures.written} failure(s) written to {failures.path}: `ossimg backfill --redrive "
-                  f"{failures.path}` sends them again")  # fmt: skip
+            print(
+                f"{failures.written} failure(s) written to {failures.path}: `ossimg backfill --redrive "
+                f"{failures.path}` sends them again"
+            )
     return 1 if counts.failed else 0
 
 
@@ -156,10 +180,21 @@ def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) 
     creds = _credentials(args)
     if args.fc_access_key_id:  # a key of its own for FC
         creds = Credentials(args.fc_access_key_id, args.fc_access_key_secret or "")
-    fc = fc2.Client(endpoint=args.fc_endpoint, accessKeyID=creds.access_key_id,
-                    accessKeySecret=creds.access_key_secret, securityToken=creds.security_token or "")  # fmt: skip
-    dispatcher = FcDispatcher(fc, args.service, args.function, qualifier=args.qualifier, in_flight=args.in_flight,
-                              rate=args.rate, poll=args.poll)  # fmt: skip
+    fc = fc2.Client(
+        endpoint=args.fc_endpoint,
+        accessKeyID=creds.access_key_id,
+        accessKeySecret=creds.access_key_secret,
+        securityToken=creds.security_token or "",
+    )
+    dispatcher = FcDispatcher(
+        fc,
+        args.service,
+        args.function,
+        qualifier=args.qualifier,
+        in_flight=args.in_flight,
+        rate=args.rate,
+        poll=args.poll,
+    )
     try:
         dispatcher.check()
     except DispatchError as exc:
@@ -175,14 +210,15 @@ def _prune(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, sourc
             done = "removed" if verdict.removed else "orphan"
             print(f"{done} {verdict.bucket}/{verdict.key}: {verdict.reason}")
 
-    report = prune(source, rules, client, region=args.region, dry_run=args.dry_run, workers=args.workers,
-                   shown=shown)  # fmt: skip
+    report = prune(source, rules, client, region=args.region, dry_run=args.dry_run, workers=args.workers, shown=shown)
     if args.json:
         print(json.dumps(report.to_doc(), indent=2, ensure_ascii=False))
     else:
         kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(report.counts.items()))
-        print(f"{kinds or 'no objects'}; {len(report.orphans):,} orphan(s)" +
-              ("" if args.dry_run else f", {report.removed:,} removed"))  # fmt: skip
+        print(
+            f"{kinds or 'no objects'}; {len(report.orphans):,} orphan(s)"
+            + ("" if args.dry_run else f", {report.removed:,} removed")
+        )
     return 1 if report.counts.get("failed") else 0
 
 
@@ -193,8 +229,9 @@ def _inventory(args: argparse.Namespace) -> int:
     bucket, _, prefix = args.dest.removeprefix("oss://").partition("/")
     if not args.dest.startswith("oss://") or not bucket:
         raise UsageError(f"--dest {args.dest!r}: expected oss://bucket[/prefix]")
-    url = write_inventory(client.bucket(args.bucket), client.bucket(bucket), prefix=prefix, inventory_id=args.id,
-                          rows_per_file=args.rows)  # fmt: skip
+    url = write_inventory(
+        client.bucket(args.bucket), client.bucket(bucket), prefix=prefix, inventory_id=args.id, rows_per_file=args.rows
+    )
     print(url)
     return 0
 

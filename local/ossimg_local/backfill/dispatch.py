@@ -74,10 +74,18 @@ class LocalDispatcher:
     """``--via local``: the function's use case on ``workers`` threads, retried as FC retries."""
 
     def __init__(
-        self, rules: RuleIndex, client: OssClient, *, workers: int = 4, variant_workers: int = 4, retries: int = 3,
-        timeout: float = 60.0, log: TextIO | None = None, backoff: Callable[[int], float] = fc_backoff,
+        self,
+        rules: RuleIndex,
+        client: OssClient,
+        *,
+        workers: int = 4,
+        variant_workers: int = 4,
+        retries: int = 3,
+        timeout: float = 60.0,
+        log: TextIO | None = None,
+        backoff: Callable[[int], float] = fc_backoff,
         sleep: Callable[[float], None] = time.sleep,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.capacity = workers
         self.waits_on_interrupt = True
         self._rules, self._client = rules, client
@@ -136,9 +144,15 @@ class LocalDispatcher:
                 self._sleep(self._backoff(attempt))
             log = self._log.bind(request_id=f"{batch.id}/{attempt + 1}")
             try:
-                summary = run(batch.payload, self._rules, lambda: self._client, log,
-                              deadline=Deadline.after(self._timeout), backoff=Backoff(),
-                              workers=self._variant_workers)  # fmt: skip
+                summary = run(
+                    batch.payload,
+                    self._rules,
+                    lambda: self._client,
+                    log,
+                    deadline=Deadline.after(self._timeout),
+                    backoff=Backoff(),
+                    workers=self._variant_workers,
+                )
             except TransientFailure as exc:
                 error = f"TransientFailure: {exc.message}"
                 continue

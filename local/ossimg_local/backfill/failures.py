@@ -36,8 +36,10 @@ class FailureLog:
     def _write(self, doc: dict[str, Any]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a", encoding="utf-8") as out:
-            out.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **doc},
-                                 ensure_ascii=False) + "\n")  # fmt: skip
+            out.write(
+                json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **doc}, ensure_ascii=False)
+                + "\n"
+            )
         self.written += 1
 
 

@@ -59,8 +59,13 @@ class DispatchError(RuntimeError):
 class RateLimit:
     """At most ``rate`` events a second, with bursts of up to ``burst`` (a token bucket)."""
 
-    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rate, self.burst = rate, burst if burst is not None else max(1.0, rate)
         self._clock, self._sleep = clock, sleep
         self._tokens, self._at = self.burst, clock()
@@ -81,10 +86,18 @@ class FcDispatcher:
     """Batches as FC asynchronous tasks of ``service/function`` (a :class:`~.dispatch.Dispatcher`)."""
 
     def __init__(
-        self, client: Any, service: str, function: str, *, qualifier: str = "", in_flight: int = 64,
-        rate: float = 20.0, poll: float = 1.0, clock: Callable[[], float] = time.monotonic,
+        self,
+        client: Any,
+        service: str,
+        function: str,
+        *,
+        qualifier: str = "",
+        in_flight: int = 64,
+        rate: float = 20.0,
+        poll: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._client = client  # fc2.Client
         self._service, self._function, self._qualifier = service, function, qualifier
         self.capacity = in_flight
@@ -101,8 +114,10 @@ class FcDispatcher:
                 self._service, self._qualifier or "LATEST", self._function
             ).data
         except FcError as exc:
-            raise DispatchError(f"{self._service}/{self._function}: cannot read its async invocation config "
-                                f"({exc.status_code} {exc.err_code}: {exc.message})") from None  # fmt: skip
+            raise DispatchError(
+                f"{self._service}/{self._function}: cannot read its async invocation config "
+                f"({exc.status_code} {exc.err_code}: {exc.message})"
+            ) from None
         if not (config or {}).get("statefulInvocation"):
             raise DispatchError(
                 f"{self._service}/{self._function}: asynchronous tasks are not enabled, so the backfill could not "
@@ -116,14 +131,20 @@ class FcDispatcher:
         while True:
             self._limit.take()
             try:
-                self._client.invoke_function(self._service, self._function, payload=batch.payload, headers=headers,
-                                             qualifier=self._qualifier or None)  # fmt: skip
+                self._client.invoke_function(
+                    self._service,
+                    self._function,
+                    payload=batch.payload,
+                    headers=headers,
+                    qualifier=self._qualifier or None,
+                )
             except FcError as exc:
                 if exc.status_code == THROTTLED:
                     self._sleep(self._poll)
                     continue
-                self._settled.append(Settled(batch, False, f"invocation refused: {exc.status_code} {exc.err_code}: "
-                                                           f"{exc.message}"))  # fmt: skip
+                self._settled.append(
+                    Settled(batch, False, f"invocation refused: {exc.status_code} {exc.err_code}: {exc.message}")
+                )
                 return
             self._tasks[batch.id] = (batch, self._clock())
             return
@@ -179,8 +200,10 @@ class FcDispatcher:
     def state(self, task_id: str) -> dict[str, Any] | None:
         """GetStatefulAsyncInvocation; None when FC does not know the task. Raises FcError."""
         name = self._service + (f".{self._qualifier}" if self._qualifier else "")
-        path = f"/{self._client.api_version}/services/{name}/functions/{self._function}/stateful-async-invocations/" \
-               f"{task_id}"  # fmt: skip
+        path = (
+            f"/{self._client.api_version}/services/{name}/functions/{self._function}/stateful-async-invocations/"
+            f"{task_id}"
+        )
         try:
             answer = self._client._do_request("GET", path, self._client._build_common_headers("GET", path, {}))
         except FcError as exc:

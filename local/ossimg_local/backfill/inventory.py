@@ -103,8 +103,9 @@ def read_rows(stream: Any, manifest: Manifest, index: int, skip: int) -> Iterato
 
 def _entry(values: list[str], manifest: Manifest, where: str, row: int) -> Entry | None:
     if len(values) != len(manifest.columns):
-        raise InventoryError(f"oss://{manifest.bucket}/{where} row {row}: {len(values)} values for "
-                             f"{len(manifest.columns)} columns")  # fmt: skip
+        raise InventoryError(
+            f"oss://{manifest.bucket}/{where} row {row}: {len(values)} values for {len(manifest.columns)} columns"
+        )
     fields = dict(zip(manifest.columns, values, strict=True))
     if row == 1 and tuple(values) == manifest.columns:
         return None  # a header row
@@ -118,8 +119,9 @@ def _entry(values: list[str], manifest: Manifest, where: str, row: int) -> Entry
     try:
         key = unquote(fields["Key"], errors="strict")
     except UnicodeDecodeError:
-        raise InventoryError(f"oss://{manifest.bucket}/{where} row {row}: the Key {fields['Key'][:80]!r} does not "
-                             "URL-decode to UTF-8") from None  # fmt: skip
+        raise InventoryError(
+            f"oss://{manifest.bucket}/{where} row {row}: the Key {fields['Key'][:80]!r} does not URL-decode to UTF-8"
+        ) from None
     etag = fields.get("ETag", "").strip('"') or None
     return Entry(fields.get("Bucket") or manifest.source_bucket, key, size, etag, modified)
 

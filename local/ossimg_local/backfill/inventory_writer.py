@@ -31,9 +31,14 @@ ROWS_PER_FILE = 100_000
 
 
 def write_inventory(
-    source: Any, dest: Any, *, prefix: str = "", inventory_id: str = "ossimg", rows_per_file: int = ROWS_PER_FILE,
+    source: Any,
+    dest: Any,
+    *,
+    prefix: str = "",
+    inventory_id: str = "ossimg",
+    rows_per_file: int = ROWS_PER_FILE,
     now: float | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """List ``source`` (an oss2.Bucket) and write its inventory into ``dest``; returns the manifest's
     ``oss://`` address."""
     import oss2
@@ -45,17 +50,33 @@ def write_inventory(
     rows = _Rows(base, name)
     for info in oss2.ObjectIterator(source, max_keys=1000):
         multipart = str(info.type == "Multipart").lower()
-        rows.add([source.bucket_name, quote(info.key, safe="/"), str(info.size), iso(float(info.last_modified)),
-                  f'"{info.etag}"', info.storage_class or "Standard", multipart])  # fmt: skip
+        rows.add(
+            [
+                source.bucket_name,
+                quote(info.key, safe="/"),
+                str(info.size),
+                iso(float(info.last_modified)),
+                f'"{info.etag}"',
+                info.storage_class or "Standard",
+                multipart,
+            ]
+        )
         if rows.count >= rows_per_file:
             files.append(rows.upload(dest, len(files)))
             rows = _Rows(base, name)
     if rows.count or not files:
         files.append(rows.upload(dest, len(files)))
-    manifest = json.dumps({
-        "creationTimestamp": str(int(started)), "destinationBucket": dest.bucket_name, "fileFormat": "CSV",
-        "fileSchema": ", ".join(SCHEMA), "files": files, "sourceBucket": source.bucket_name, "version": "2019-09-01",
-    }).encode()  # fmt: skip
+    manifest = json.dumps(
+        {
+            "creationTimestamp": str(int(started)),
+            "destinationBucket": dest.bucket_name,
+            "fileFormat": "CSV",
+            "fileSchema": ", ".join(SCHEMA),
+            "files": files,
+            "sourceBucket": source.bucket_name,
+            "version": "2019-09-01",
+        }
+    ).encode()
     folder = f"{base}/{time.strftime('%Y-%m-%dT%H-%MZ', time.gmtime(started))}"
     dest.put_object(f"{folder}/manifest.json", manifest, headers={"Content-Type": "application/json"})
     dest.put_object(f"{folder}/manifest.checksum", hashlib.md5(manifest, usedforsecurity=False).hexdigest().upper())

@@ -12,10 +12,11 @@ from ossimg.decide import Decision
 
 SKIPS = ("outside", "no_rule", "outputs", "unprocessable")
 SKIP_WORDS = {
-    "outside": "last modified outside --since/--until", "no_rule": "no rule matches the key",
+    "outside": "last modified outside --since/--until",
+    "no_rule": "no rule matches the key",
     "outputs": "outputs of a rule (never processed again)",
     "unprocessable": "over 20 MB or of a non-image type (the function would skip them unread)",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -35,8 +36,9 @@ class Counts:
 
     def add(self, other: Counts) -> Counts:
         """A new Counts: ``self`` plus ``other``."""
-        total = Counts(**{f.name: getattr(self, f.name) + getattr(other, f.name)
-                          for f in fields(self) if f.name != "by_variant"})  # fmt: skip
+        total = Counts(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self) if f.name != "by_variant"}
+        )
         for counts in (self.by_variant, other.by_variant):
             total.add_variants(counts)
         return total
@@ -71,8 +73,9 @@ class Counts:
 class Progress:
     """One line, redrawn at most every ``every`` seconds, on a terminal; nothing elsewhere."""
 
-    def __init__(self, stream: TextIO, *, enabled: bool, every: float = 0.2,
-                 clock: Callable[[], float] = time.monotonic) -> None:  # fmt: skip
+    def __init__(
+        self, stream: TextIO, *, enabled: bool, every: float = 0.2, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._stream, self._enabled, self._every, self._clock = stream, enabled, every, clock
         self._started = clock()
         self._drawn = float("-inf")
@@ -98,8 +101,10 @@ class Progress:
             left = max(0.0, counts.matched / fraction - settled)
             eta = _clock_text(left / rate)
         bar = "" if fraction is None else f"[{'#' * int(fraction * 20):.<20}] {fraction:4.0%}  "
-        return (f"{bar}listed {counts.listed:,}  dispatched {counts.dispatched:,}  done {counts.done:,}  "
-                f"failed {counts.failed:,}  {rate:,.0f} obj/s  ETA {eta}")  # fmt: skip
+        return (
+            f"{bar}listed {counts.listed:,}  dispatched {counts.dispatched:,}  done {counts.done:,}  "
+            f"failed {counts.failed:,}  {rate:,.0f} obj/s  ETA {eta}"
+        )
 
     def rate(self, counts: Counts) -> float:
         """Objects settled per second in this session."""
@@ -127,8 +132,10 @@ def summary_lines(counts: Counts, elapsed: float, rate: float) -> list[str]:
     """The summary printed at the end of a run."""
     lines = [f"listed {counts.listed:,} object(s); {counts.matched:,} with variants to make"]
     lines += [f"  skipped {getattr(counts, name):,}: {SKIP_WORDS[name]}" for name in SKIPS if getattr(counts, name)]
-    lines.append(f"dispatched {counts.dispatched:,}; done {counts.done:,}; failed {counts.failed:,} "
-                 f"({elapsed:.1f} s, {rate:,.1f} objects/s)")  # fmt: skip
+    lines.append(
+        f"dispatched {counts.dispatched:,}; done {counts.done:,}; failed {counts.failed:,} "
+        f"({elapsed:.1f} s, {rate:,.1f} objects/s)"
+    )
     for variant in sorted(counts.by_variant):
         statuses = ", ".join(f"{status} {n:,}" for status, n in sorted(counts.by_variant[variant].items()))
         lines.append(f"  {variant}: {statuses}")

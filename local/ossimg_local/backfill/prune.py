@@ -66,9 +66,13 @@ class PruneReport:
 
     def to_doc(self) -> dict[str, Any]:
         """JSON-ready."""
-        return {"counts": self.counts, "removed": self.removed,
-                "orphans": [{"bucket": o.bucket, "key": o.key, "reason": o.reason, "removed": o.removed}
-                            for o in self.orphans]}  # fmt: skip
+        return {
+            "counts": self.counts,
+            "removed": self.removed,
+            "orphans": [
+                {"bucket": o.bucket, "key": o.key, "reason": o.reason, "removed": o.removed} for o in self.orphans
+            ],
+        }
 
 
 class Judge:
@@ -112,8 +116,9 @@ class Judge:
         if stat is not None:
             stored = Entry(*source, None, stat.etag or None, stat.last_modified)
             record = as_object_event(stored, self._region, stat.content_type)
-            targets = {(p.target_bucket, p.target_key) for p in decide(record, self._rules).plans
-                       if isinstance(p, VariantPlan)}  # fmt: skip
+            targets = {
+                (p.target_bucket, p.target_key) for p in decide(record, self._rules).plans if isinstance(p, VariantPlan)
+            }
             if (bucket, key) in targets:
                 return Verdict(bucket, key, LIVE)
             return Verdict(bucket, key, ORPHAN, f"no rule makes it from {where} any more (made by {variant})")
@@ -122,15 +127,25 @@ class Judge:
             if rule.prefix == rule_prefix and any(v.name == name for v in rule.variants):
                 if rule.on_delete == "keep":
                     return Verdict(bucket, key, KEPT, f"{where} was deleted; rule {rule.label} keeps its variants")
-                return Verdict(bucket, key, ORPHAN, f"{where} was deleted and rule {rule.label} removes its variants "
-                                                    "(the delete was not processed)")  # fmt: skip
+                return Verdict(
+                    bucket,
+                    key,
+                    ORPHAN,
+                    f"{where} was deleted and rule {rule.label} removes its variants (the delete was not processed)",
+                )
         return Verdict(bucket, key, ORPHAN, f"{where} was deleted and no rule makes {variant} any more")
 
 
 def prune(
-    objects: Source, rules: RuleIndex, client: OssClient, *, region: str, dry_run: bool, workers: int = 8,
+    objects: Source,
+    rules: RuleIndex,
+    client: OssClient,
+    *,
+    region: str,
+    dry_run: bool,
+    workers: int = 8,
     shown: Callable[[Verdict], None] | None = None,
-) -> PruneReport:  # fmt: skip
+) -> PruneReport:
     """Judge every object of ``objects``; delete the orphans unless ``dry_run``."""
     judge = Judge(rules, client, region)
     report = PruneReport()

@@ -67,24 +67,36 @@ class Survey:
     def lines(self) -> list[str]:
         """The report as a table."""
         width = max([len("rule#variant"), *map(len, self.variants)])
-        head = (f"{'rule#variant':<{width}}  {'matched':>9}  {'up to date':>10}  {'IMG calls':>9}  {'skipped':>8}  "
-                "failed")  # fmt: skip
+        head = (
+            f"{'rule#variant':<{width}}  {'matched':>9}  {'up to date':>10}  {'IMG calls':>9}  {'skipped':>8}  failed"
+        )
         out = [f"listed {self.counts.listed:,} object(s); {self.counts.matched:,} with variants to make"]
-        out += [f"  skipped {getattr(self.counts, name):,}: {SKIP_WORDS[name]}" for name in SKIPS
-                if getattr(self.counts, name)]  # fmt: skip
+        out += [
+            f"  skipped {getattr(self.counts, name):,}: {SKIP_WORDS[name]}"
+            for name in SKIPS
+            if getattr(self.counts, name)
+        ]
         out.append(head)
         for name in sorted(self.variants):
             v = self.variants[name]
-            out.append(f"{name:<{width}}  {v['matched']:>9,}  {v['up_to_date']:>10,}  {v['img_calls']:>9,}  "
-                       f"{v['skipped']:>8,}  {v['failed']:,}")  # fmt: skip
+            out.append(
+                f"{name:<{width}}  {v['matched']:>9,}  {v['up_to_date']:>10,}  {v['img_calls']:>9,}  "
+                f"{v['skipped']:>8,}  {v['failed']:,}"
+            )
         out.append(f"a real run would make {self.img_calls:,} IMG call(s)")
         return out
 
 
 def survey(
-    source: Source, rules: RuleIndex, client: OssClient, *, region: str, window: Window = WHOLE,
-    workers: int = 8, progress: Callable[[Survey], None] | None = None,
-) -> Survey:  # fmt: skip
+    source: Source,
+    rules: RuleIndex,
+    client: OssClient,
+    *,
+    region: str,
+    window: Window = WHOLE,
+    workers: int = 8,
+    progress: Callable[[Survey], None] | None = None,
+) -> Survey:
     """Read ``source`` and report what a backfill of it would do; writes nothing."""
     execution = Execution(client, Deadline.after(float(10**9)), Backoff(), workers, rules.version, dry_run=True)
     found = Survey()

@@ -57,10 +57,18 @@ class AsyncInvoker:
     """The function's asynchronous queue and its ``workers`` dispatchers."""
 
     def __init__(
-        self, attempt: Attempt, *, workers: int, retries: int, max_age: float,
-        on_failure: Callable[[AsyncEvent], object], notice: Notice,
-        backoff: Callable[[int], float] = fc_backoff, clock: Callable[[], float] = time.time, name: str = "fc",
-    ) -> None:  # fmt: skip
+        self,
+        attempt: Attempt,
+        *,
+        workers: int,
+        retries: int,
+        max_age: float,
+        on_failure: Callable[[AsyncEvent], object],
+        notice: Notice,
+        backoff: Callable[[int], float] = fc_backoff,
+        clock: Callable[[], float] = time.time,
+        name: str = "fc",
+    ) -> None:
         self._attempt = attempt
         self._workers = workers
         self.retries = retries
@@ -79,8 +87,9 @@ class AsyncInvoker:
 
     def submit(self, event: bytes, *, request_id: str = "", accepted_at: float | None = None) -> AsyncEvent:
         """Accept ``event`` (FC answers 202 here) and queue it for the instances."""
-        accepted = AsyncEvent(request_id or str(uuid.uuid4()), event,
-                              self._clock() if accepted_at is None else accepted_at)  # fmt: skip
+        accepted = AsyncEvent(
+            request_id or str(uuid.uuid4()), event, self._clock() if accepted_at is None else accepted_at
+        )
         with self._cond:
             if self._closed:
                 raise RuntimeError(f"{self._name}: asynchronous invocations are stopped")
@@ -146,9 +155,11 @@ class AsyncInvoker:
     def _run(self, accepted: AsyncEvent) -> None:
         age = self._clock() - accepted.accepted_at
         if age > self.max_age:
-            self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} dropped after "
-                         f"{len(accepted.attempts)} attempt(s): {age:.0f} s old, past MaxAsyncEventAgeInSeconds "
-                         f"({self.max_age:.0f} s)")  # fmt: skip
+            self._notice(
+                f"{self._name}: asynchronous invocation {accepted.request_id} dropped after "
+                f"{len(accepted.attempts)} attempt(s): {age:.0f} s old, past MaxAsyncEventAgeInSeconds "
+                f"({self.max_age:.0f} s)"
+            )
             self._settle(accepted, "expired")
             return
         accepted.running = True
@@ -170,16 +181,20 @@ class AsyncInvoker:
             return
         tries = len(accepted.attempts)
         if tries > self.retries:
-            self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} failed {tries} time(s), "
-                         f"retries exhausted: {result.error_type or result.error_kind}: {result.error}")  # fmt: skip
+            self._notice(
+                f"{self._name}: asynchronous invocation {accepted.request_id} failed {tries} time(s), "
+                f"retries exhausted: {result.error_type or result.error_kind}: {result.error}"
+            )
             self._on_failure(accepted)
             self._settle(accepted, "failed")
             return
         accepted.running = False
         delay = self._backoff(tries)
         error = result.error_type or result.error_kind
-        self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} failed (attempt {tries} of "
-                     f"{self.retries + 1}): {error}; retried in {delay:g} s")  # fmt: skip
+        self._notice(
+            f"{self._name}: asynchronous invocation {accepted.request_id} failed (attempt {tries} of "
+            f"{self.retries + 1}): {error}; retried in {delay:g} s"
+        )
         with self._cond:
             if not self._closed:
                 self._push(accepted, time.monotonic() + delay)

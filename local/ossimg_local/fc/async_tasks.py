@@ -55,10 +55,14 @@ class AsyncTasks:
             return None
         accepted, qualifier = found
         doc: dict[str, Any] = {
-            "serviceName": service, "functionName": function, "qualifier": qualifier or "LATEST",
-            "invocationId": task_id, "requestId": accepted.request_id, "status": state(accepted),
+            "serviceName": service,
+            "functionName": function,
+            "qualifier": qualifier or "LATEST",
+            "invocationId": task_id,
+            "requestId": accepted.request_id,
+            "status": state(accepted),
             "alreadyRetriedTimes": max(0, len(accepted.attempts) - 1),
-        }  # fmt: skip
+        }
         if accepted.started_at is not None:
             doc["startedTime"] = int(accepted.started_at * 1000)
         if accepted.ended_at is not None:

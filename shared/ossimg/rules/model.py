@@ -42,15 +42,21 @@ def ops_json_schema() -> dict[str, Any]:
     from ..img.ops import REGISTRY
 
     steps: list[dict[str, Any]] = [
-        {"type": "object", "properties": {name: _inline(cls.model_json_schema())}, "required": [name],
-         "additionalProperties": False}
+        {
+            "type": "object",
+            "properties": {name: _inline(cls.model_json_schema())},
+            "required": [name],
+            "additionalProperties": False,
+        }
         for name, cls in sorted(REGISTRY.items())
-    ]  # fmt: skip
+    ]
     steps.append({"type": "string", "description": "one action as OSS writes it, e.g. resize,w_200"})
-    return {"anyOf": [
-        {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
-        {"type": "array", "items": {"anyOf": steps}},
-    ]}  # fmt: skip
+    return {
+        "anyOf": [
+            {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
+            {"type": "array", "items": {"anyOf": steps}},
+        ]
+    }
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class FunctionSpec:
     max_event_age: int = 86400  # MaxAsyncEventAgeInSeconds; FC's default (PutAsyncInvokeConfigInput)
     on_failure: str = ""
     on_success: str = ""
+    stateful: bool = False  # StatefulInvocation: FC tracks each asynchronous task (backfill --via fc)
     log: LogConfig | None = None
     description: str = ""
     service_description: str = ""
@@ -132,6 +133,7 @@ def _function(service: str, name: str, fn: dict[str, Any], common: dict[str, Any
         max_event_age=int(async_config.get("MaxAsyncEventAgeInSeconds", 86400)),
         on_failure=str((async_config.get("Destination") or {}).get("OnFailure", "")),
         on_success=str((async_config.get("Destination") or {}).get("OnSuccess", "")),
+        stateful=async_config.get("StatefulInvocation", False) is True,
         description=str(props.get("Description") or ""),
         **common,
     )

@@ -129,6 +129,43 @@ def test_orphans_can_be_kept(fc, out):
     assert ("ossimg", "on_upload", "gallery") in api.triggers
 
 
+def test_two_triggers_swapping_prefixes_are_replaced_deletes_first(fc, out):
+    """FC refuses overlapping filters on a bucket, so neither can be updated while the other holds its prefix."""
+    api, client = fc
+    run(client, [on_upload_spec()], out)
+    spec = on_upload_spec()
+    uploads, avatars, gallery = spec.triggers
+    swapped = (replace(uploads, prefix=avatars.prefix), replace(avatars, prefix=uploads.prefix), gallery)
+    planned, done = run(client, [replace(spec, triggers=swapped)], out)
+    assert [line.split(" (")[0] for line in planned] == [
+        "-/+ replace trigger ossimg/on_upload/uploads",
+        "-/+ replace trigger ossimg/on_upload/avatars",
+    ]
+    assert done == planned
+    prefixes = {name: t["triggerConfig"]["filter"]["key"]["prefix"] for (_, _, name), t in api.triggers.items()}
+    assert (prefixes["uploads"], prefixes["avatars"]) == ("avatars/", "uploads/")
+
+
+def test_a_kept_orphan_that_overlaps_a_wanted_trigger_is_refused_by_the_plan(fc, out):
+    api, client = fc
+    run(client, [on_upload_spec()], out)
+    spec = on_upload_spec()
+    renamed = (*spec.triggers[:2], replace(spec.triggers[2], name="gallery2"))
+    refused = r"trigger ossimg/on_upload/gallery \(oss://ossimg-uploads/gallery/\*\), kept with --keep-orphans"
+    with pytest.raises(PlanError, match=refused + ", overlaps trigger ossimg/on_upload/gallery2"):
+        run(client, [replace(spec, triggers=renamed)], out, keep_orphans=True)
+    assert ("ossimg", "on_upload", "gallery2") not in api.triggers  # nothing was sent
+
+
+def test_a_log_config_taken_out_of_the_template_is_turned_off(fc, out):
+    api, client = fc
+    run(client, [on_upload_spec()], out)
+    planned, _ = run(client, [replace(on_upload_spec(), log=None)], out)
+    assert planned == ["~ update service ossimg: logConfig"]
+    assert api.services["ossimg"]["logConfig"]["project"] == ""
+    assert run(client, [replace(on_upload_spec(), log=None)], out) == ([], [])
+
+
 def test_an_async_setting_out_of_fcs_range_is_refused_before_anything_is_sent(fc, out):
     api, _ = fc
     with pytest.raises(PlanError, match=r"AsyncConfiguration.MaxAsyncRetryAttempts must be in \[0, 8\], got 9"):

@@ -90,13 +90,20 @@ def prepare(
 
 
 def deploy(deployment: Deployment) -> list[str]:
-    """Apply the plan; returns what was done, one line each."""
-    done = []
+    """Apply the plan; returns what was done, one line each. FC refuses a trigger filter that overlaps
+    one still on the bucket, so every trigger that goes or is replaced is deleted first, and replaced
+    ones are created again last, after the triggers updated in place (two swapping prefixes, say)."""
+    triggers_out = [c for c in deployment.changes if c.kind == "trigger" and c.action in ("delete", "replace")]
+    for change in triggers_out:
+        svc, fn, name = change.name.split("/")
+        call(f"{change.action} trigger {change.name}", deployment.client.delete_trigger, svc, fn, name)
+    replaced = [c for c in triggers_out if c.action == "replace"]
     for change in deployment.changes:
-        if change.action != "keep":
+        if change.action != "keep" and change not in triggers_out:
             _apply(deployment, change)
-        done.append(change.line())
-    return done
+    for change in replaced:
+        _apply(deployment, change)
+    return [change.line() for change in deployment.changes]
 
 
 def _apply(d: Deployment, change: Change) -> None:
@@ -126,9 +133,7 @@ def _apply(d: Deployment, change: Change) -> None:
 
 def _trigger(d: Deployment, change: Change, key: tuple[str, str, str], what: str) -> None:
     svc, fn, name = key
-    if change.action in ("delete", "replace"):
-        call(what, d.client.delete_trigger, svc, fn, name)
-    if change.action in ("create", "replace"):
+    if change.action in ("create", "replace"):  # a replaced one was deleted first (deploy)
         t = d.want.triggers[key]
         call(
             what,

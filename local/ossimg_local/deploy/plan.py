@@ -191,17 +191,30 @@ def differs(want: dict[str, Any], have: dict[str, Any]) -> tuple[str, ...]:
     return tuple(changed)
 
 
+# FC turns a service's logging off when sent a log config that names no project and no logstore.
+NO_LOGS = {"project": "", "logstore": "", "enableRequestMetrics": False, "enableInstanceMetrics": False}
+
+
 def plan(want: Desired, have: Current, *, keep_orphans: bool = False) -> list[Change]:
-    """The changes that make ``have`` into ``want``, in the order they are applied."""
+    """The changes that make ``have`` into ``want``, in the order they are applied (every trigger
+    deleted or replaced goes before any is created: FC refuses overlapping filters on a bucket).
+    Raises PlanError for a kept orphan whose filter overlaps a trigger the template wants."""
     orphan = (
         ("keep", "not in template.yml; kept (--keep-orphans)") if keep_orphans else ("delete", "not in template.yml")
     )
+    for svc, service in want.services.items():  # a LogConfig taken out of the template is turned off
+        if "logConfig" not in service and ((have.services.get(svc) or {}).get("logConfig") or {}).get("project"):
+            service["logConfig"] = dict(NO_LOGS)
+    if keep_orphans:
+        _check_kept(want, have)
+    gone = _gone_or_moved_triggers(want, have, orphan)
+    replaced = {change.name for change in gone if change.action == "replace"}
     return [
         *_changed("service", want.services, have.services),
-        *_gone_or_moved_triggers(want, have, orphan),
+        *gone,
         *_changed("function", want.functions, have.functions),
         *_changed("async config", want.asyncs, have.asyncs),
-        *_new_or_changed_triggers(want, have),
+        *_new_or_changed_triggers(want, have, replaced),
         *(
             Change(orphan[0], "function", "/".join(key), (), orphan[1])
             for key in have.functions
@@ -230,17 +243,50 @@ def _gone_or_moved_triggers(want: Desired, have: Current, orphan: tuple[str, str
         elif trigger.get("sourceArn") != wanted["sourceArn"]:
             detail = f"source {trigger.get('sourceArn')} -> {wanted['sourceArn']}: FC cannot change it"
             changes.append(Change("replace", "trigger", "/".join(key), (), detail))
+        elif _filter(trigger) != _filter(wanted) and any(
+            _overlaps(wanted, other) for k, other in have.triggers.items() if k != key
+        ):
+            detail = f"filter {_where(trigger)} -> {_where(wanted)} overlaps another trigger until that one changes"
+            changes.append(Change("replace", "trigger", "/".join(key), (), detail))
     return changes
 
 
-def _new_or_changed_triggers(want: Desired, have: Current) -> list[Change]:
+def _check_kept(want: Desired, have: Current) -> None:
+    for key, kept in have.triggers.items():
+        if key in want.triggers:
+            continue
+        for name, wanted in want.triggers.items():
+            if _overlaps(wanted, kept):
+                raise PlanError(
+                    f"trigger {'/'.join(key)} ({_where(kept)}), kept with --keep-orphans, overlaps trigger "
+                    f"{'/'.join(name)} ({_where(wanted)}) that template.yml wants, and FC refuses overlapping "
+                    "filters on a bucket: deploy without --keep-orphans, or delete it first"
+                )
+
+
+def _filter(trigger: dict[str, Any]) -> tuple[str, str]:
+    key = ((trigger.get("triggerConfig") or {}).get("filter") or {}).get("key") or {}
+    return str(key.get("prefix") or ""), str(key.get("suffix") or "")
+
+
+def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Could one object match both triggers' filters (on the same bucket)? FC refuses that."""
+    if a.get("sourceArn") != b.get("sourceArn"):
+        return False
+    (pa, sa), (pb, sb) = _filter(a), _filter(b)
+    return (pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa))
+
+
+def _new_or_changed_triggers(want: Desired, have: Current, replaced: set[str]) -> list[Change]:
     changes = []
     for key, trigger in want.triggers.items():
         current = have.triggers.get(key)
         if current is None:
             changes.append(Change("create", "trigger", "/".join(key), (), _where(trigger)))
-        elif trigger["sourceArn"] == current.get("sourceArn") and (
-            fields := differs({k: trigger[k] for k in ("invocationRole", "triggerConfig")}, current)
+        elif (
+            trigger["sourceArn"] == current.get("sourceArn")
+            and "/".join(key) not in replaced
+            and (fields := differs({k: trigger[k] for k in ("invocationRole", "triggerConfig")}, current))
         ):
             changes.append(Change("update", "trigger", "/".join(key), fields, _where(trigger)))
     return changes

@@ -14,6 +14,7 @@ FONT_CHECK := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
 
 .DEFAULT_GOAL := help
 .PHONY: help venv fonts browser demo try test test-cloud lint compat bench build deploy plan template roles invoke emulator up failures clean
+.PHONY: backfill
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -89,6 +90,7 @@ bench: $(STAMP) ## print speed and memory figures, each against a baseline measu
 	$(BIN)/python bench/handler.py
 	$(BIN)/python bench/up_throughput.py
 	$(BIN)/python bench/emulator_put.py
+	$(BIN)/python bench/backfill.py
 
 invoke: $(STAMP) ## run the handler once on EVENT=events/<file>.json against a fresh emulator; outputs in out/invoke
 	@if [ -z "$(EVENT)" ]; then echo "make invoke: set EVENT to an event file, e.g. make invoke EVENT=events/oss-put.json (see events/)"; exit 2; fi
@@ -134,6 +136,10 @@ deploy: ## apply template.yml to FC: ENDPOINT= ACCOUNT= ROLE= INVOCATION_ROLE= (
 
 up: $(STAMP) fonts ## the local cloud: emulator and live gallery on PORT (9000), on_upload run by INSTANCES (4) on every matching upload
 	$(BIN)/ossimg up --port $${PORT:-9000} --data $${DATA:-.emulator-data} --instances $${INSTANCES:-4} --rules $(RULES)
+
+backfill: $(STAMP) ## variants of what is already stored: BUCKET (ossimg-uploads) PREFIX DRY_RUN=1 VIA=fc FC_ENDPOINT=… (local cloud)
+	$(BIN)/ossimg backfill --bucket $${BUCKET:-ossimg-uploads} --prefix "$${PREFIX:-}" --rules $(RULES) \
+	  --via $${VIA:-local} $${DRY_RUN:+--dry-run} $${FC_ENDPOINT:+--fc-endpoint $$FC_ENDPOINT}
 
 failures: $(STAMP) ## list the events that exhausted FC's retries under make up (ossimg failures redrive sends them back)
 	$(BIN)/ossimg failures list --dir $${DATA:-.emulator-data}/failures

@@ -38,8 +38,12 @@ def parser() -> argparse.ArgumentParser:
             cmd.add_argument("--rules", type=Path, help="the rule file (default: rules/example.yaml under --root)")
 
     def log_format(cmd: argparse.ArgumentParser) -> None:
-        cmd.add_argument("--log-format", choices=FORMATS, default="human",
-                         help="the function's log: a line per variant, or its JSON lines as FC shows them")  # fmt: skip
+        cmd.add_argument(
+            "--log-format",
+            choices=FORMATS,
+            default="human",
+            help="the function's log: a line per variant, or its JSON lines as FC shows them",
+        )
 
     demo = command("demo", "run the sample events through on_upload on a fresh emulator; writes a gallery page")
     demo.add_argument("--out", type=Path, default=Path("out/demo"), help="where sources, variants and index.html go")
@@ -77,8 +81,13 @@ def parser() -> argparse.ArgumentParser:
     faults = "inject faults: process:0.2:error:503:ServerBusy, all:1:delay:100, process:0.05:drop"
     emu.add_argument("--fault", action="append", default=[], metavar="SPEC", help=faults)
     emu.add_argument("--fault-seed", type=int, default=0, help="makes injected faults repeatable")
-    emu.add_argument("--img-memory", type=int, default=1024, metavar="MB",
-                     help="memory IMG requests may hold at once: more waits, a request larger is refused")  # fmt: skip
+    emu.add_argument(
+        "--img-memory",
+        type=int,
+        default=1024,
+        metavar="MB",
+        help="memory IMG requests may hold at once: more waits, a request larger is refused",
+    )
 
     failed = command("failures", "the events FC's on-failure destination kept while `ossimg up` ran")
     failed.add_argument("action", choices=["list", "redrive"], help="list them, or send them back to their function")
@@ -130,6 +139,10 @@ def parser() -> argparse.ArgumentParser:
     compiled = command("compile", "validate rules and write the compiled form the function loads fast")
     compiled.add_argument("rules", type=Path, help="the rule file")
     compiled.add_argument("-o", "--out", type=Path, help="default: <stem>.compiled/ beside the rules")
+
+    from .backfill.arguments import add_commands as add_backfill_commands
+
+    add_backfill_commands(commands)
     return top
 
 
@@ -137,11 +150,31 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ossimg`` console script: every failure a user can cause is one line."""
     args = parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
-        "emulator": _emulator, "demo": _demo, "try": _try, "up": _up, "build": _ship, "deploy": _ship,
-        "validate": _rules, "explain": _rules, "schema": _rules, "compile": _rules, "coverage": _coverage,
-        "failures": _failures, "template": _ship, "roles": _ship,
-    }  # fmt: skip
+        "emulator": _emulator,
+        "demo": _demo,
+        "try": _try,
+        "up": _up,
+        "build": _ship,
+        "deploy": _ship,
+        "validate": _rules,
+        "explain": _rules,
+        "schema": _rules,
+        "compile": _rules,
+        "coverage": _coverage,
+        "failures": _failures,
+        "template": _ship,
+        "roles": _ship,
+        "backfill": _backfill,
+        "prune": _backfill,
+        "inventory": _backfill,
+    }
     return usererrors.run(args.command, lambda: handlers[args.command](args))
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from .backfill.commands import main as run
+
+    return run(args)
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -167,9 +200,13 @@ def _emulator(args: argparse.Namespace) -> int:
         raise usererrors.UsageError(f"--fault: {exc}") from None
     args.data.mkdir(parents=True, exist_ok=True)
     backend = Backend.open(
-        args.data, args.access_key_id, args.access_key_secret, region=args.region, durable=not args.no_fsync,
+        args.data,
+        args.access_key_id,
+        args.access_key_secret,
+        region=args.region,
+        durable=not args.no_fsync,
         image_memory=args.img_memory << 20,
-    )  # fmt: skip
+    )
     backend.faults.reset(faults, seed=args.fault_seed)
     try:
         serve_forever(backend, args.host, args.port)
@@ -199,8 +236,9 @@ def _up(args: argparse.Namespace) -> int:
     _template_agrees(ws.root, ws.rules)  # else uploads that no trigger delivers are silently ignored
     if args.instances < 1:
         raise usererrors.UsageError(f"--instances must be at least 1, not {args.instances}")
-    Up(ws, args.data, args.host, args.port, build=args.build, instances=args.instances,
-       log_format=args.log_format).serve()  # fmt: skip
+    Up(
+        ws, args.data, args.host, args.port, build=args.build, instances=args.instances, log_format=args.log_format
+    ).serve()
     return 0
 
 
@@ -241,8 +279,10 @@ def _failures(args: argparse.Namespace) -> int:
         sent = redrive(args.dir, args.ids)
     except KeyError as exc:
         raise usererrors.UsageError(str(exc.args[0])) from None
-    print(f"{len(sent)} event(s) queued for redelivery in {args.dir / 'redrive'}: `ossimg up` invokes each "
-          "function with its event again (now if it is running, else when it starts).")  # fmt: skip
+    print(
+        f"{len(sent)} event(s) queued for redelivery in {args.dir / 'redrive'}: `ossimg up` invokes each "
+        "function with its event again (now if it is running, else when it starts)."
+    )
     return 0
 
 
@@ -253,8 +293,9 @@ def _template_agrees(root: Path, rules: Path) -> None:
     for line in problems:
         print(line, file=sys.stderr)
     if problems:
-        raise usererrors.UsageError(f"template.yml does not agree with {rules} (`ossimg template --check`)",
-                                    usererrors.EXIT_PROBLEMS)  # fmt: skip
+        raise usererrors.UsageError(
+            f"template.yml does not agree with {rules} (`ossimg template --check`)", usererrors.EXIT_PROBLEMS
+        )
 
 
 def _ship(args: argparse.Namespace) -> int:
@@ -264,8 +305,11 @@ def _ship(args: argparse.Namespace) -> int:
     ws = Workspace.open(args.root, getattr(args, "rules", None))
     args.root, args.rules = ws.root, ws.rules
     run: dict[str, Callable[[argparse.Namespace], int]] = {
-        "build": commands.build, "deploy": commands.deploy, "template": commands.template, "roles": commands.roles,
-    }  # fmt: skip
+        "build": commands.build,
+        "deploy": commands.deploy,
+        "template": commands.template,
+        "roles": commands.roles,
+    }
     return run[args.command](args)
 
 

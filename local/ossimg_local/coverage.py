@@ -30,9 +30,24 @@ DELEGATE = re.compile(r"self\.([a-z_]+)\(")
 
 # OSS IMG's actions, from its documentation (oss-img-spec §3.1-3.14); style/<name> is §3.15.
 DOCUMENTED_ACTIONS = (
-    "resize", "crop", "circle", "rounded-corners", "indexcrop", "rotate", "auto-orient", "quality", "format",
-    "interlace", "blur", "bright", "contrast", "sharpen", "info", "average-hue", "watermark",
-)  # fmt: skip
+    "resize",
+    "crop",
+    "circle",
+    "rounded-corners",
+    "indexcrop",
+    "rotate",
+    "auto-orient",
+    "quality",
+    "format",
+    "interlace",
+    "blur",
+    "bright",
+    "contrast",
+    "sharpen",
+    "info",
+    "average-hue",
+    "watermark",
+)
 
 # Calls whose request reaches a served route but asks for something the emulator does not do.
 NOT_DONE = {
@@ -96,9 +111,13 @@ def img_actions() -> list[str]:
     actions = sorted(set(DOCUMENTED_ACTIONS) | set(REGISTRY) | performed)
     rows = [(a, a in DOCUMENTED_ACTIONS, a in REGISTRY, a in performed) for a in actions]
     complete = sum(1 for row in rows if all(row[1:]))
-    lines = [f"## IMG actions: {complete} of {len(DOCUMENTED_ACTIONS)} documented actions in the rules and "
-             "the emulator, plus `style/<name>`", "", "| action | OSS documents | rules accept | emulator does |",
-             "|---|---|---|---|"]  # fmt: skip
+    lines = [
+        f"## IMG actions: {complete} of {len(DOCUMENTED_ACTIONS)} documented actions in the rules and "
+        "the emulator, plus `style/<name>`",
+        "",
+        "| action | OSS documents | rules accept | emulator does |",
+        "|---|---|---|---|",
+    ]
     return lines + [f"| `{a}` | {_yes(doc)} | {_yes(rule)} | {_yes(done)} |" for a, doc, rule, done in rows] + [""]
 
 

@@ -63,16 +63,23 @@ def variant_line(doc: dict[str, Any]) -> str:
     else:
         tries = int(doc.get("attempts") or 0)
         retry = "FC retries the event" if doc.get("status") == "failed-transient" else "not retried"
-        tail = (f"{doc.get('error_code', '')}: {doc.get('error_message', '')} "
-                f"({tries} attempt{'s' if tries != 1 else ''}, {retry})")  # fmt: skip
+        tail = (
+            f"{doc.get('error_code', '')}: {doc.get('error_message', '')} "
+            f"({tries} attempt{'s' if tries != 1 else ''}, {retry})"
+        )
     return f"  {status:<7} {name:<20} -> {target}  {tail}"
 
 
 def summary_line(doc: dict[str, Any]) -> str:
     """``= ok: 3 variants, 3 ok in 120 ms``."""
-    counts = [(doc.get("ok", 0), "ok"), (doc.get("up_to_date", 0), "up to date"),
-              (doc.get("failed_permanent", 0), "failed"), (doc.get("failed_transient", 0), "to retry"),
-              (doc.get("skipped", 0), "record(s) skipped"), (doc.get("invalid", 0), "record(s) invalid")]  # fmt: skip
+    counts = [
+        (doc.get("ok", 0), "ok"),
+        (doc.get("up_to_date", 0), "up to date"),
+        (doc.get("failed_permanent", 0), "failed"),
+        (doc.get("failed_transient", 0), "to retry"),
+        (doc.get("skipped", 0), "record(s) skipped"),
+        (doc.get("invalid", 0), "record(s) invalid"),
+    ]
     said = ", ".join(f"{n} {what}" for n, what in counts if n)
     return f"  = {doc.get('outcome')}: {said or 'nothing to do'} in {human_ms(float(doc.get('duration_ms') or 0))}"
 

@@ -109,8 +109,9 @@ def _event(target: str, bucket: str | None, rules: CompiledRules, as_key: bool) 
     if not as_key and path.is_file():
         return parse_event(path.read_bytes())
     if not as_key and (target.lower().endswith(".json") or target.startswith(PATH_STARTS)):
-        raise UsageError(f"no such event file: {target} (to explain an object key that looks like a file name, "
-                         "add --key)")  # fmt: skip
+        raise UsageError(
+            f"no such event file: {target} (to explain an object key that looks like a file name, add --key)"
+        )
     return ParsedEvent(records=[ObjectEvent("ObjectCreated:PutObject", bucket or _the_bucket(rules, target), target)])
 
 

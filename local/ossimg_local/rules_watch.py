@@ -55,8 +55,9 @@ class RulesWatcher:
         try:
             rules = parse_rules(data, source=str(self.source))
         except RuleFileError as exc:
-            self._say(f"rules: {self.source} changed but is refused; the functions keep the last good version. "
-                      f"{exc.message}")  # fmt: skip
+            self._say(
+                f"rules: {self.source} changed but is refused; the functions keep the last good version. {exc.message}"
+            )
             return False
         self.current = self._snapshot(data)
         self._accept(self.current, rules)

@@ -30,8 +30,16 @@ AK, SK = "LTAI-demo-access-key", "demo-secret-not-for-production"
 class Sandbox:
     """Use as a context manager; ``invoke`` runs the function on an event and prints its log."""
 
-    def __init__(self, spec: FunctionSpec, root: Path, rules: Path, build: Path, *, log_format: str = "human",
-                 region: str = "cn-hangzhou") -> None:  # fmt: skip
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        root: Path,
+        rules: Path,
+        build: Path,
+        *,
+        log_format: str = "human",
+        region: str = "cn-hangzhou",
+    ) -> None:
         self.spec, self.root, self.rules_file, self.build = spec, root, rules, build
         self.log_format = log_format
         self.region = region

@@ -37,8 +37,9 @@ PASTE_TTL = 24 * 3600  # the pasted upload command's presigned URL stays valid a
 class Up:
     """One ``ossimg up`` run: call ``serve()``; Ctrl-C stops it."""
 
-    def __init__(self, ws: Workspace, data: Path, host: str, port: int, *, build: Path, instances: int,
-                 log_format: str) -> None:  # fmt: skip
+    def __init__(
+        self, ws: Workspace, data: Path, host: str, port: int, *, build: Path, instances: int, log_format: str
+    ) -> None:
         self.ws, self.data, self.build, self.instances, self.log_format = ws, data, build, instances, log_format
         data.mkdir(parents=True, exist_ok=True)
         self.backend = Backend.open(data, AK, SK)
@@ -48,8 +49,9 @@ class Up:
         self.uploads = [(t.bucket, t.prefix) for spec in ws.specs for t in spec.triggers]
         self.gallery = LiveGallery(self.backend, rules, self.uploads, self._sign)
         try:
-            self.server = ThreadedServer(mounted(self.gallery, EmulatorApp(self.backend)), host, port,
-                                         ident="AliyunOSS", exact_header_names=True)  # fmt: skip
+            self.server = ThreadedServer(
+                mounted(self.gallery, EmulatorApp(self.backend)), host, port, ident="AliyunOSS", exact_header_names=True
+            )
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise port_in_use(host, port) from None
@@ -66,8 +68,17 @@ class Up:
         builds = build_all(ws.root, ws.specs, self._snapshot, self.build)
         failures = self.data / "failures"
         try:
-            self.cloud = start(self.backend, self.server, ws.root, self._snapshot, builds, instances=self.instances,
-                               echo=self.log_format == "json", failures=failures, reporter=self._report)  # fmt: skip
+            self.cloud = start(
+                self.backend,
+                self.server,
+                ws.root,
+                self._snapshot,
+                builds,
+                instances=self.instances,
+                echo=self.log_format == "json",
+                failures=failures,
+                reporter=self._report,
+            )
             self.server.start()
             source = oss2.Bucket(oss2.Auth(AK, SK), self.server.endpoint, assets.SOURCE_BUCKET)
             seeded = assets.seed(source) if assets.SOURCE_BUCKET in needed_buckets(ws.specs, self._snapshot) else []
@@ -97,8 +108,9 @@ class Up:
         self.cloud.reload(snapshot)
 
     def _sign(self, bucket: str, key: str, ttl: int = 600) -> str:
-        return str(oss2.Bucket(oss2.Auth(AK, SK), self.server.endpoint, bucket).sign_url("PUT", key, ttl,
-                                                                                         slash_safe=True))  # fmt: skip
+        return str(
+            oss2.Bucket(oss2.Auth(AK, SK), self.server.endpoint, bucket).sign_url("PUT", key, ttl, slash_safe=True)
+        )
 
     def _on_object(self, event_name: str, bucket: BucketInfo, info: ObjectInfo) -> None:
         """The store's listener: uploads a trigger matches show in the gallery at once; others get a line."""
@@ -113,8 +125,10 @@ class Up:
         if self.gallery.rules.produced_by(bucket.name, info.key) is not None:
             return  # a variant the function saved next to its sources
         prefixes = ", ".join(f"{p or '(any key)'}" for b, p in self.uploads if b == bucket.name)
-        self.say(f"no trigger: {bucket.name}/{info.key} was uploaded, but no OSS trigger of template.yml matches it "
-                 f"(prefixes {prefixes}): no function runs")  # fmt: skip
+        self.say(
+            f"no trigger: {bucket.name}/{info.key} was uploaded, but no OSS trigger of template.yml matches it "
+            f"(prefixes {prefixes}): no function runs"
+        )
 
     def _report(self, function: str, accepted: AsyncEvent) -> None:
         """An asynchronous invocation settled: its log in words, and its variants into the gallery."""
@@ -148,9 +162,13 @@ class Up:
         ]
         text = ["", "ossimg up: the local cloud is running. Ctrl-C stops it.", ""]
         text += [f"  {name:<13} {value}" for name, value in rows]
-        text += ["", "Upload a photo (any file named photo.jpg here; the link is signed for a day):",
-                 f"  curl -T photo.jpg '{url}'", f"or drop photos on the gallery page: {endpoint}{MOUNT}",
-                 ""]  # fmt: skip
+        text += [
+            "",
+            "Upload a photo (any file named photo.jpg here; the link is signed for a day):",
+            f"  curl -T photo.jpg '{url}'",
+            f"or drop photos on the gallery page: {endpoint}{MOUNT}",
+            "",
+        ]
         self.say("\n".join(text))
 
 

@@ -96,14 +96,28 @@ class ThreadedServer:
     """``start()``, ``endpoint``, ``stop()``; also a context manager."""
 
     def __init__(
-        self, app: Any, host: str = "127.0.0.1", port: int = 0, threads: int = 16, ident: str = "",
-        *, exact_header_names: bool = False, connections: int | None = None,
-        header_timeout: float = HEADER_TIMEOUT, channel_timeout: int = IDLE_TIMEOUT,
-    ) -> None:  # fmt: skip
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 16,
+        ident: str = "",
+        *,
+        exact_header_names: bool = False,
+        connections: int | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+        channel_timeout: int = IDLE_TIMEOUT,
+    ) -> None:
         self._server: Any = waitress.server.create_server(
-            app, host=host, port=port, threads=threads, ident=ident or "ossimg", channel_timeout=channel_timeout,
-            connection_limit=connections or connection_limit(), clear_untrusted_proxy_headers=True,
-        )  # fmt: skip
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident=ident or "ossimg",
+            channel_timeout=channel_timeout,
+            connection_limit=connections or connection_limit(),
+            clear_untrusted_proxy_headers=True,
+        )
         self._server.header_timeout = header_timeout
         self._server.channel_class = ExactHeaderNamesChannel if exact_header_names else GuardedChannel
         self._thread = threading.Thread(target=self._server.run, name=f"{ident or 'wsgi'}-server", daemon=True)

@@ -99,8 +99,9 @@ def _invoke(photo: Photo, sandbox: Sandbox) -> list[SourceView]:
     """The function run on the event OSS sends for the upload."""
     assert sandbox.backend is not None
     store = sandbox.backend.store
-    result = sandbox.invoke(event_json(UPLOAD, store.get_bucket_info(photo.bucket),
-                                       store.head_object(photo.bucket, photo.key)))  # fmt: skip
+    result = sandbox.invoke(
+        event_json(UPLOAD, store.get_bucket_info(photo.bucket), store.head_object(photo.bucket, photo.key))
+    )
     sources = sandbox.sources(result)
     if not result.ok and not sources:
         return [SourceView(photo.bucket, photo.key, skipped=f"the invocation failed: {result.error}")]

@@ -57,14 +57,29 @@ def role_credentials(backend: Backend, policies: Sequence[Any], ttl_seconds: flo
 
 
 def emulator_runner(
-    backend: Backend, endpoint: str, code_dir: Path, spec: FunctionSpec, rules: Path, *, echo: bool = True,
-    instances: int = 1, failures: Path | None = None,
-) -> FunctionRunner:  # fmt: skip
+    backend: Backend,
+    endpoint: str,
+    code_dir: Path,
+    spec: FunctionSpec,
+    rules: Path,
+    *,
+    echo: bool = True,
+    instances: int = 1,
+    failures: Path | None = None,
+) -> FunctionRunner:
     """Local FC instances of ``spec``'s build that talk to the emulator with its service role's key."""
     creds = role_credentials(backend, spec.policies)
     env = {"OSSIMG_OSS_ENDPOINT": endpoint, "OSSIMG_RULES": str(rules.resolve()), "OSSIMG_REGION": backend.region}
-    return FunctionRunner(spec, code_dir, lambda: creds, region=backend.region, env=env, echo=echo,
-                          instances=instances, failures_dir=failures)  # fmt: skip
+    return FunctionRunner(
+        spec,
+        code_dir,
+        lambda: creds,
+        region=backend.region,
+        env=env,
+        echo=echo,
+        instances=instances,
+        failures_dir=failures,
+    )
 
 
 @dataclass
@@ -142,17 +157,32 @@ def _retire(runner: FunctionRunner) -> None:
 
 
 def start(
-    backend: Backend, server: HasEndpoint, root: Path, rules: Path, builds: Mapping[str, Path], *,
-    echo: bool = True, instances: int = DEFAULT_INSTANCES, failures: Path | None = None,
+    backend: Backend,
+    server: HasEndpoint,
+    root: Path,
+    rules: Path,
+    builds: Mapping[str, Path],
+    *,
+    echo: bool = True,
+    instances: int = DEFAULT_INSTANCES,
+    failures: Path | None = None,
     reporter: Reporter | None = None,
-) -> LocalCloud:  # fmt: skip
+) -> LocalCloud:
     """Create the buckets the template and rules name, and wire each OSS trigger to its function's
     asynchronous queue (``builds`` maps each function to its code folder)."""
     specs = load_template(root / "template.yml")
 
     def make_runner(spec: FunctionSpec, rules_file: Path) -> FunctionRunner:
-        return emulator_runner(backend, server.endpoint, builds[spec.name], spec, rules_file, echo=echo,
-                               instances=instances, failures=failures)  # fmt: skip
+        return emulator_runner(
+            backend,
+            server.endpoint,
+            builds[spec.name],
+            spec,
+            rules_file,
+            echo=echo,
+            instances=instances,
+            failures=failures,
+        )
 
     cloud = LocalCloud(Notifier(), specs, make_runner, reporter)
     backend.store.subscribe(cloud.notifier.on_object)
@@ -160,8 +190,9 @@ def start(
         cloud.runners.append(make_runner(spec, rules))
         for trigger in spec.triggers:
             # Delivery only queues the event: the instances take it from there, several at a time.
-            cloud.notifier.subscribe(Subscription(trigger.bucket, trigger.events, _queue(cloud, spec.name),
-                                                  trigger.prefix, trigger.suffix))  # fmt: skip
+            cloud.notifier.subscribe(
+                Subscription(trigger.bucket, trigger.events, _queue(cloud, spec.name), trigger.prefix, trigger.suffix)
+            )
     if failures is not None:
         cloud.watcher = RedriveWatcher(failures, cloud.submit, notice=lambda text: print(text, flush=True))
     create_buckets(backend, needed_buckets(specs, rules))

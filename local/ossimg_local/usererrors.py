@@ -41,8 +41,10 @@ class UsageError(Exception):
 
 def port_in_use(host: str, port: int, option: str = "--port") -> UsageError:
     """The error for a port another program holds."""
-    return UsageError(f"port {port} on {host} is in use (another `ossimg up` or emulator?): stop that program, "
-                      f"or choose another port with {option} (make up PORT=…)")  # fmt: skip
+    return UsageError(
+        f"port {port} on {host} is in use (another `ossimg up` or emulator?): stop that program, "
+        f"or choose another port with {option} (make up PORT=…)"
+    )
 
 
 def rules_problem(exc: RuleFileError) -> UsageError:
@@ -71,8 +73,11 @@ def explain(exc: BaseException) -> tuple[str, int]:
     remote = _remote(exc)
     if remote is not None:
         return remote, EXIT_USAGE
-    return (f"internal error, a bug in ossimg: {type(exc).__name__}: {exc} (run again with OSSIMG_DEBUG=1 for the "
-            "traceback, and report it)", EXIT_BUG)  # fmt: skip
+    return (
+        f"internal error, a bug in ossimg: {type(exc).__name__}: {exc} (run again with OSSIMG_DEBUG=1 for the "
+        "traceback, and report it)",
+        EXIT_BUG,
+    )
 
 
 def _remote(exc: BaseException) -> str | None:

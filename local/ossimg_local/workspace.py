@@ -32,8 +32,10 @@ class Workspace:
         root = root.resolve()
         template = root / "template.yml"
         if not template.is_file():
-            raise UsageError(f"no template.yml in {root}: run ossimg from the repository's root (the folder with "
-                             "template.yml, functions/ and rules/), or name it with --root")  # fmt: skip
+            raise UsageError(
+                f"no template.yml in {root}: run ossimg from the repository's root (the folder with "
+                "template.yml, functions/ and rules/), or name it with --root"
+            )
         rules = (rules or root / DEFAULT_RULES).resolve()
         if not rules.is_file():
             raise UsageError(f"no rules file at {rules}: name an existing one with --rules (make … RULES=…)")

@@ -153,11 +153,13 @@ def _key(key: str, index: int) -> str:
     try:
         size = len(key.encode("utf-8"))
     except UnicodeEncodeError:
-        raise EventError(f"the key {key!r} is not valid UTF-8 (a lone surrogate).", record=index,
-                         field="oss.object.key") from None  # fmt: skip
+        raise EventError(
+            f"the key {key!r} is not valid UTF-8 (a lone surrogate).", record=index, field="oss.object.key"
+        ) from None
     if size > MAX_KEY_BYTES:
-        raise EventError(f"the key is {size} bytes; OSS keys have at most {MAX_KEY_BYTES}.", record=index,
-                         field="oss.object.key")  # fmt: skip
+        raise EventError(
+            f"the key is {size} bytes; OSS keys have at most {MAX_KEY_BYTES}.", record=index, field="oss.object.key"
+        )
     return key
 
 

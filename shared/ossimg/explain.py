@@ -29,23 +29,29 @@ def explain_record(record: ObjectEvent, rules: RuleIndex) -> dict[str, Any]:
     """What the function would do with one record (before it reads the object's bytes)."""
     decision = decide(record, rules)
     return {
-        "bucket": record.bucket, "key": record.key, "event_name": record.event_name,
+        "bucket": record.bucket,
+        "key": record.key,
+        "event_name": record.event_name,
         "candidates": [
             {"rule": c.rule.prefix, "name": c.rule.name, "applied": c.applied, "reason": c.reason}
             for c in rules.explain(record.key, record.bucket, record.content_type)
         ],
         "skipped": decision.skip,
         "variants": [] if decision.skip else [_variant(p) for p in decision.plans],
-    }  # fmt: skip
+    }
 
 
 def _variant(plan: Any) -> dict[str, Any]:
     if isinstance(plan, PlanError):
         return {"rule": plan.rule, "variant": plan.variant, "error": plan.message}
     return {
-        "rule": plan.rule, "variant": plan.variant, "target_bucket": plan.target_bucket,
-        "target_key": plan.target_key, "chain": plan.chain, "process": plan.process,
-    }  # fmt: skip
+        "rule": plan.rule,
+        "variant": plan.variant,
+        "target_bucket": plan.target_bucket,
+        "target_key": plan.target_key,
+        "chain": plan.chain,
+        "process": plan.process,
+    }
 
 
 def render_text(report: dict[str, Any]) -> str:

@@ -145,5 +145,10 @@ def _jpeg(head: bytes) -> tuple[int, int] | None:
 
 
 _SIZES: dict[str, Callable[[bytes], tuple[int, int] | None]] = {
-    "jpg": _jpeg, "png": _png, "gif": _gif, "webp": _webp, "bmp": _bmp, "tiff": _tiff,
-}  # fmt: skip
+    "jpg": _jpeg,
+    "png": _png,
+    "gif": _gif,
+    "webp": _webp,
+    "bmp": _bmp,
+    "tiff": _tiff,
+}

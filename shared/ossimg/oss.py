@@ -31,10 +31,13 @@ class ProcessResult(NamedTuple):
 
 
 class Stat(NamedTuple):
-    """An object's user metadata, and its age in seconds by OSS's own clock."""
+    """An object's user metadata, its age in seconds by OSS's own clock, and what it is."""
 
     meta: dict[str, str]
     age: float
+    etag: str = ""
+    content_type: str = ""
+    last_modified: float | None = None  # seconds since the epoch
 
 
 class OssClient(Protocol):
@@ -82,9 +85,15 @@ class Oss2Client:
     """OssClient over the oss2 SDK: V4 signatures, one shared connection pool for every bucket."""
 
     def __init__(
-        self, endpoint: str, region: str, credentials: Credentials, *, timeout: float = 30, pool_size: int = 16,
+        self,
+        endpoint: str,
+        region: str,
+        credentials: Credentials,
+        *,
+        timeout: float = 30,
+        pool_size: int = 16,
         proxy_from_env: bool = False,
-    ) -> None:  # fmt: skip
+    ) -> None:
         import oss2
 
         self._oss2 = oss2
@@ -110,9 +119,14 @@ class Oss2Client:
                 # No client CRC: this client moves no object bytes worth it (an image header, rules
                 # that are validated anyway), and oss2 builds a CRC table in Python per request.
                 self._buckets[name] = self._oss2.Bucket(
-                    self._auth, self._endpoint, name, session=self._session,
-                    connect_timeout=self._timeout, region=self._region, enable_crc=False,
-                )  # fmt: skip
+                    self._auth,
+                    self._endpoint,
+                    name,
+                    session=self._session,
+                    connect_timeout=self._timeout,
+                    region=self._region,
+                    enable_crc=False,
+                )
             return self._buckets[name]
 
     def _call(self, bucket: str, key: str, call: Callable[[], T]) -> T:
@@ -128,13 +142,21 @@ class Oss2Client:
             # A connection dropped while the answer was read: oss2 lets these through unwrapped.
             raise OssCallError(
                 f"the connection failed while reading OSS's answer ({exc}).",
-                code="ConnectionError", status=-2, transient=True, bucket=bucket, key=key,
-            ) from None  # fmt: skip
+                code="ConnectionError",
+                status=-2,
+                transient=True,
+                bucket=bucket,
+                key=key,
+            ) from None
         except json.JSONDecodeError as exc:
             raise OssCallError(
                 f"OSS answered with a body that is not JSON ({exc}).",
-                code="InvalidResponse", status=-1, transient=True, bucket=bucket, key=key,
-            ) from None  # fmt: skip
+                code="InvalidResponse",
+                status=-1,
+                transient=True,
+                bucket=bucket,
+                key=key,
+            ) from None
 
     def process_object(self, bucket: str, key: str, process: str) -> ProcessResult:
         """See :class:`OssClient`."""
@@ -182,7 +204,8 @@ class Oss2Client:
             meta = {k[len(META) :].lower(): v for k, v in headers.items() if k.lower().startswith(META)}
             # Both times are OSS's, so the age is right however far this machine's clock is off.
             now, modified = (parsedate_to_datetime(headers.get(h, "")) for h in ("date", "last-modified"))
-            return Stat(meta, (now - modified).total_seconds())
+            kind = headers.get("content-type", "")
+            return Stat(meta, (now - modified).total_seconds(), _etag(headers), kind, modified.timestamp())
 
         return self._call(bucket, key, read)
 

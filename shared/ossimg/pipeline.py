@@ -14,13 +14,13 @@ import enum
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from . import claims
 from .decide import Decision
 from .errors import OssCallError
 from .events import ObjectEvent
-from .lineage import LINEAGE, RULES, is_current, lineage
+from .lineage import LINEAGE, RULES, is_current, lineage, provenance
 from .oss import OssClient
 from .plan import PlanError, VariantPlan
 from .preflight import content_reason, suffix_reason
@@ -38,6 +38,10 @@ class Status(str, enum.Enum):
     UP_TO_DATE = "up-to-date"
     FAILED_TRANSIENT = "failed-transient"
     FAILED_PERMANENT = "failed-permanent"
+    WOULD_MAKE = "would-make"  # a dry run: the IMG call a real run would make
+    REMOVED = "removed"  # its source was deleted, and so was it
+    ALREADY_GONE = "already-gone"  # its source was deleted, and it is not there (a redelivery, say)
+    KEPT = "kept"  # its source was deleted, but nothing proves this object was made from it
 
 
 class VariantResult(NamedTuple):
@@ -55,11 +59,34 @@ class VariantResult(NamedTuple):
     attempts: int = 0  # of the IMG call: 1 when it succeeded at once, 0 when it was not needed
     lineage_error: str = ""
     claim_error: str = ""
+    reason: str = ""  # why a removal kept the object
 
     @property
     def transient(self) -> bool:
         """A failure that a later retry of the invocation may fix."""
         return self.status is Status.FAILED_TRANSIENT
+
+    @classmethod
+    def unplanned(cls, plan: PlanError) -> VariantResult:
+        """A variant that could not be planned for this key: failed for good, before any request."""
+        return cls(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey", plan.message)
+
+    @classmethod
+    def failed(cls, plan: VariantPlan, exc: OssCallError, started: float, **more: Any) -> VariantResult:
+        """A variant an OSS call failed: transient or permanent as OSS's answer says, with its code."""
+        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
+        return cls(
+            plan.rule,
+            plan.variant,
+            status,
+            ms_since(started),
+            plan,
+            None,
+            exc.code,
+            exc.message,
+            exc.request_id,
+            **more,
+        )
 
 
 class Preflight(NamedTuple):
@@ -81,17 +108,25 @@ class RecordOutcome(NamedTuple):
 
 
 class Execution:
-    """How to run plans: the client, the deadline, retries, parallelism and the rules version."""
+    """How to run plans: the client, the deadline, retries, parallelism and the rules version. A dry
+    run reads (pre-flight, lineage) but writes nothing: each variant it would make ends ``would-make``."""
 
     def __init__(
-        self, client: OssClient, deadline: Deadline, backoff: Backoff | None = None, workers: int = DEFAULT_WORKERS,
+        self,
+        client: OssClient,
+        deadline: Deadline,
+        backoff: Backoff | None = None,
+        workers: int = DEFAULT_WORKERS,
         rules_version: str = "",
-    ) -> None:  # fmt: skip
+        *,
+        dry_run: bool = False,
+    ) -> None:
         self.client = client
         self.deadline = deadline
         self.backoff = backoff or Backoff()
         self.workers = workers
         self.rules_version = rules_version
+        self.dry_run = dry_run
 
     def map(self, work: Callable[[T], R], items: Sequence[T]) -> list[R]:
         """``work`` over ``items`` on at most ``workers`` threads, results in input order."""
@@ -150,14 +185,15 @@ def _preflight(ex: Execution, record: ObjectEvent) -> Preflight:
 
 def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> VariantResult:
     if isinstance(plan, PlanError):
-        return VariantResult(plan.rule, plan.variant, Status.FAILED_PERMANENT, 0.0, None, None, "InvalidKey",
-                             plan.message)  # fmt: skip
+        return VariantResult.unplanned(plan)
     started = time.perf_counter()
+    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
+    if etag and _current(ex, plan, expected):
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
+    if ex.dry_run:
+        return VariantResult(plan.rule, plan.variant, Status.WOULD_MAKE, ms_since(started), plan)
     if not etag:  # no version to record: neither lineage nor a claim can name it
         return _make(ex, plan, "", started)
-    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
-    if _current(ex, plan, expected):
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
     claim = claims.claim_for(plan, expected)
     try:
         outcome = claims.acquire(ex, plan, claim, [0])
@@ -166,11 +202,11 @@ def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> Variant
         # only a duplicate delivery running at this very moment could then repeat it.
         return _make(ex, plan, expected, started, claim_error=exc.code)
     if outcome is claims.Outcome.DONE:
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, _ms(started), plan)
+        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
     if outcome is claims.Outcome.BUSY:
         busy = "another instance is making this variant right now; FC retries the event later"
         return VariantResult(
-            plan.rule, plan.variant, Status.FAILED_TRANSIENT, _ms(started), plan, None, "ClaimHeld", busy
+            plan.rule, plan.variant, Status.FAILED_TRANSIENT, ms_since(started), plan, None, "ClaimHeld", busy
         )
     try:
         return _make(ex, plan, expected, started)
@@ -184,18 +220,29 @@ def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim
     try:
         result = ex.call(lambda: ex.client.process_object(plan.source_bucket, plan.source_key, plan.process), attempts)
     except OssCallError as exc:
-        status = Status.FAILED_TRANSIENT if exc.transient else Status.FAILED_PERMANENT
-        return VariantResult(plan.rule, plan.variant, status, _ms(started), plan, None, exc.code, exc.message,
-                             exc.request_id, attempts[0], claim_error=claim_error)  # fmt: skip
+        return VariantResult.failed(plan, exc, started, attempts=attempts[0], claim_error=claim_error)
     lineage_error = ""
     if expected:
-        meta = {LINEAGE: expected, RULES: ex.rules_version}
+        meta = {
+            LINEAGE: expected,
+            RULES: ex.rules_version,
+            **provenance(plan.source_bucket, plan.source_key, plan.rule, plan.variant),
+        }
         try:
             ex.call(lambda: ex.client.replace_meta(plan.target_bucket, plan.target_key, plan.content_type, meta), [0])
         except OssCallError as exc:
             lineage_error = exc.code  # the output is there; a redelivery will just redo it
-    return VariantResult(plan.rule, plan.variant, Status.OK, _ms(started), plan, result.file_size,
-                         attempts=attempts[0], lineage_error=lineage_error, claim_error=claim_error)  # fmt: skip
+    return VariantResult(
+        plan.rule,
+        plan.variant,
+        Status.OK,
+        ms_since(started),
+        plan,
+        result.file_size,
+        attempts=attempts[0],
+        lineage_error=lineage_error,
+        claim_error=claim_error,
+    )
 
 
 def _current(ex: Execution, plan: VariantPlan, expected: str) -> bool:
@@ -206,5 +253,6 @@ def _current(ex: Execution, plan: VariantPlan, expected: str) -> bool:
     return is_current(meta, expected)
 
 
-def _ms(started: float) -> float:
+def ms_since(started: float) -> float:
+    """Milliseconds since ``started`` (a ``time.perf_counter()``), as the log lines give durations."""
     return round((time.perf_counter() - started) * 1000, 1)

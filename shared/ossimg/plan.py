@@ -49,10 +49,16 @@ def plan_variant(event: ObjectEvent, rule: CompiledRule, variant: CompiledVarian
     year, month, day = [*event.event_time[:10].split("-"), "", "", ""][:3]
     fmt = result_format(variant.format, parts["ext"], variant.before_gif)
     values = {
-        **parts, "variant": variant.name, "format": fmt,
-        "rule": rule.prefix, "bucket": event.bucket, "etag": (event.etag or "").lower(),
-        "year": year, "month": month, "day": day,
-    }  # fmt: skip
+        **parts,
+        "variant": variant.name,
+        "format": fmt,
+        "rule": rule.prefix,
+        "bucket": event.bucket,
+        "etag": (event.etag or "").lower(),
+        "year": year,
+        "month": month,
+        "day": day,
+    }
     try:
         target_key = render_key(variant.key_template, values)
     except ValueError as exc:

@@ -32,9 +32,14 @@ class RulesSource:
     """The current rules from ``location``: a path (relative to ``base``) or ``oss://bucket/key``."""
 
     def __init__(
-        self, location: str, base: Path, client: Callable[[], OssClient], *, ttl: float = 60,
+        self,
+        location: str,
+        base: Path,
+        client: Callable[[], OssClient],
+        *,
+        ttl: float = 60,
         clock: Callable[[], float] = time.monotonic,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.location = location
         self._base = base
         self._client = client
@@ -75,15 +80,25 @@ class RulesSource:
                 return
             body, etag = self._client().get_object(*self.remote)
         except OssCallError as exc:
-            log.warning("rules check failed; keeping the loaded version", source=self.location,
-                        error_code=exc.code, error_message=exc.message, rules_version=loaded.rules.version)  # fmt: skip
+            log.warning(
+                "rules check failed; keeping the loaded version",
+                source=self.location,
+                error_code=exc.code,
+                error_message=exc.message,
+                rules_version=loaded.rules.version,
+            )
             return
         try:
             rules = _parse(body, self.location)
         except Exception as exc:  # any failure of a new version is a refusal: the instance keeps working
             message = exc.message if isinstance(exc, RuleFileError) else f"{type(exc).__name__}: {exc}"
-            log.error("rules update refused; keeping the last good version", source=self.location, etag=etag,
-                      error_message=message[:2000], rules_version=loaded.rules.version)  # fmt: skip
+            log.error(
+                "rules update refused; keeping the last good version",
+                source=self.location,
+                etag=etag,
+                error_message=message[:2000],
+                rules_version=loaded.rules.version,
+            )
             loaded.etag = etag  # do not fetch the same bad version again until it changes
             return
         loaded.rules, loaded.etag = rules, etag

@@ -30,6 +30,8 @@ SKIPPED = RecordOutcome(Decision(RECORD, skip="no rule matches the key"), "no ru
     ([made(Status.FAILED_PERMANENT)], 1, "failed"),
     ([made(Status.OK, Status.FAILED_TRANSIENT)], 0, "retry"),  # FC retries; lineage skips what is done
     ([made(Status.FAILED_TRANSIENT, Status.FAILED_PERMANENT)], 0, "retry"),
+    ([made(Status.REMOVED, Status.ALREADY_GONE, Status.KEPT)], 0, "ok"),  # a deleted source's variants
+    ([made(Status.REMOVED, Status.FAILED_PERMANENT)], 0, "partial"),
 ])  # fmt: skip
 def test_outcome(outcomes, invalid, outcome):
     assert Summary.of(outcomes, invalid).outcome == outcome
@@ -40,4 +42,5 @@ def test_counts_come_from_the_results():
     assert summary.as_fields() == {
         "records": 2, "skipped": 1, "invalid": 2, "variants": 3,
         "ok": 2, "up_to_date": 0, "failed_transient": 0, "failed_permanent": 1,
+        "removed": 0, "already_gone": 0, "kept": 0,
     }  # fmt: skip

@@ -43,8 +43,9 @@ def check_builds(specs: list[FunctionSpec], build: Path) -> None:
         except UnknownRuntime as exc:
             raise DeployError(str(exc)) from None
         if why:
-            raise DeployError(f"{folder} cannot be deployed as {spec.name} (Runtime {spec.runtime}): {why}; "
-                              "run `make build`")  # fmt: skip
+            raise DeployError(
+                f"{folder} cannot be deployed as {spec.name} (Runtime {spec.runtime}): {why}; run `make build`"
+            )
 
 
 def code_zip(folder: Path) -> bytes:
@@ -77,8 +78,9 @@ class Deployment:
     zips: dict[str, bytes]
 
 
-def prepare(client: Any, specs: list[FunctionSpec], build: Path, target: Target, *,
-            keep_orphans: bool = False) -> Deployment:  # fmt: skip
+def prepare(
+    client: Any, specs: list[FunctionSpec], build: Path, target: Target, *, keep_orphans: bool = False
+) -> Deployment:
     """Check the builds, read FC's state, and plan."""
     check_builds(specs, build)
     zips = {spec.name: code_zip(build / spec.name) for spec in specs}
@@ -103,8 +105,14 @@ def _apply(d: Deployment, change: Change) -> None:
     if change.kind == "service":
         service = d.want.services[change.name]
         operation = d.client.create_service if change.action == "create" else d.client.update_service
-        call(what, operation, change.name, description=service["description"], role=service["role"],
-             logConfig=service.get("logConfig"))  # fmt: skip
+        call(
+            what,
+            operation,
+            change.name,
+            description=service["description"],
+            role=service["role"],
+            logConfig=service.get("logConfig"),
+        )
     elif change.kind == "trigger":
         _trigger(d, change, (key[0], key[1], key[2]), what)
     elif change.kind == "function":
@@ -122,12 +130,28 @@ def _trigger(d: Deployment, change: Change, key: tuple[str, str, str], what: str
         call(what, d.client.delete_trigger, svc, fn, name)
     if change.action in ("create", "replace"):
         t = d.want.triggers[key]
-        call(what, d.client.create_trigger, svc, fn, name, t["triggerType"], t["triggerConfig"], t["sourceArn"],
-             t["invocationRole"])  # fmt: skip
+        call(
+            what,
+            d.client.create_trigger,
+            svc,
+            fn,
+            name,
+            t["triggerType"],
+            t["triggerConfig"],
+            t["sourceArn"],
+            t["invocationRole"],
+        )
     elif change.action == "update":
         t = d.want.triggers[key]
-        call(what, d.client.update_trigger, svc, fn, name, triggerConfig=t["triggerConfig"],
-             invocationRole=t["invocationRole"])  # fmt: skip
+        call(
+            what,
+            d.client.update_trigger,
+            svc,
+            fn,
+            name,
+            triggerConfig=t["triggerConfig"],
+            invocationRole=t["invocationRole"],
+        )
 
 
 def _function(d: Deployment, change: Change, key: tuple[str, str], what: str) -> None:
@@ -136,9 +160,14 @@ def _function(d: Deployment, change: Change, key: tuple[str, str], what: str) ->
         call(what, d.client.delete_function, svc, fn)
         return
     f = d.want.functions[key]
-    settings = {"initializer": f["initializer"], "initializationTimeout": f["initializationTimeout"],
-                "memorySize": f["memorySize"], "timeout": f["timeout"], "description": f["description"] or None,
-                "environmentVariables": f["environmentVariables"]}  # fmt: skip
+    settings = {
+        "initializer": f["initializer"],
+        "initializationTimeout": f["initializationTimeout"],
+        "memorySize": f["memorySize"],
+        "timeout": f["timeout"],
+        "description": f["description"] or None,
+        "environmentVariables": f["environmentVariables"],
+    }
     with tempfile.TemporaryDirectory(prefix="ossimg-deploy-") as scratch:
         code = str(Path(scratch) / f"{fn}.zip")
         Path(code).write_bytes(d.zips[fn])
@@ -146,5 +175,13 @@ def _function(d: Deployment, change: Change, key: tuple[str, str], what: str) ->
             call(what, d.client.create_function, svc, fn, f["runtime"], f["handler"], codeZipFile=code, **settings)
         else:
             upload = {"codeZipFile": code} if "code" in change.fields else {}
-            call(what, d.client.update_function, svc, fn, runtime=f["runtime"], handler=f["handler"], **upload,
-                 **settings)  # fmt: skip
+            call(
+                what,
+                d.client.update_function,
+                svc,
+                fn,
+                runtime=f["runtime"],
+                handler=f["handler"],
+                **upload,
+                **settings,
+            )

@@ -41,15 +41,21 @@ def _triggers(have: tuple[OssTrigger, ...], need: list[TriggerNeed]) -> list[str
         found = by_place.pop((trigger.bucket, trigger.prefix, trigger.suffix), None)
         rules = ", ".join(trigger.rules)
         if found is None:
-            lines.append(f"no OSS trigger delivers uploads to {trigger.where()} (rule {rules}): add trigger "
-                         f"{trigger.name!r} (`ossimg template` prints it)")  # fmt: skip
+            lines.append(
+                f"no OSS trigger delivers uploads to {trigger.where()} (rule {rules}): add trigger "
+                f"{trigger.name!r} (`ossimg template` prints it)"
+            )
         elif tuple(sorted(found.events)) != tuple(sorted(trigger.events)):
-            lines.append(f"trigger {found.name!r} ({trigger.where()}) subscribes to {', '.join(found.events)}; "
-                         f"the function needs exactly {', '.join(trigger.events)} "
-                         "(one event per finished upload)")  # fmt: skip
+            lines.append(
+                f"trigger {found.name!r} ({trigger.where()}) subscribes to {', '.join(found.events)}; "
+                f"the function needs exactly {', '.join(trigger.events)} "
+                "(one event per finished upload)"
+            )
     for extra in by_place.values():
-        lines.append(f"trigger {extra.name!r} (oss://{extra.bucket}/{extra.prefix}*{extra.suffix}) matches no "
-                     "rule: every upload it delivers would invoke the function for nothing")  # fmt: skip
+        lines.append(
+            f"trigger {extra.name!r} (oss://{extra.bucket}/{extra.prefix}*{extra.suffix}) matches no "
+            "rule: every upload it delivers would invoke the function for nothing"
+        )
     return lines
 
 
@@ -62,21 +68,37 @@ def check_files(specs: list[FunctionSpec], rules_file: Path, template: str = "te
 
 def render(spec: FunctionSpec, rules: CompiledRules) -> str:
     """The ``Policies`` and ``Events`` the rules need, in template.yml's YAML."""
-    out = [f"# {spec.service} (Aliyun::Serverless::Service) Properties:", "      Policies:", "        - Version: '1'",
-           "          Statement:"]  # fmt: skip
+    out = [
+        f"# {spec.service} (Aliyun::Serverless::Service) Properties:",
+        "      Policies:",
+        "        - Version: '1'",
+        "          Statement:",
+    ]
     for statement in role_needs(rules, spec):
         out += _statement(statement)
     out += ["", f"# {spec.name} (Aliyun::Serverless::Function):", "      Events:"]
     for trigger in trigger_needs(rules):
-        out += [f"        {trigger.name}:", "          Type: OSS", "          Properties:",
-                f"            BucketName: {trigger.bucket}", "            Events:",
-                *(f"              - {event}" for event in trigger.events),
-                "            Filter:", "              Key:", f"                Prefix: {json.dumps(trigger.prefix)}",
-                f"                Suffix: {json.dumps(trigger.suffix)}"]  # fmt: skip
+        out += [
+            f"        {trigger.name}:",
+            "          Type: OSS",
+            "          Properties:",
+            f"            BucketName: {trigger.bucket}",
+            "            Events:",
+            *(f"              - {event}" for event in trigger.events),
+            "            Filter:",
+            "              Key:",
+            f"                Prefix: {json.dumps(trigger.prefix)}",
+            f"                Suffix: {json.dumps(trigger.suffix)}",
+        ]
     return "\n".join(out) + "\n"
 
 
 def _statement(statement: Statement) -> list[str]:
-    return [f"            # {statement.purpose}", "            - Effect: Allow", "              Action:",
-            *(f"                - {a}" for a in statement.actions), "              Resource:",
-            *(f"                - {r}" for r in statement.resources)]  # fmt: skip
+    return [
+        f"            # {statement.purpose}",
+        "            - Effect: Allow",
+        "              Action:",
+        *(f"                - {a}" for a in statement.actions),
+        "              Resource:",
+        *(f"                - {r}" for r in statement.resources),
+    ]

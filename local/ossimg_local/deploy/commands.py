@@ -48,10 +48,14 @@ def template(args: argparse.Namespace) -> int:
         for line in problems:
             print(line, file=sys.stderr)
         if problems:
-            _fail(f"{len(problems)} difference(s) between template.yml and {args.rules}: "
-                         "`ossimg template` prints what the rules need")  # fmt: skip
-        print(f"template.yml agrees with {args.rules}: every rule's uploads have a trigger, the role allows "
-              "what the function does and nothing more")  # fmt: skip
+            _fail(
+                f"{len(problems)} difference(s) between template.yml and {args.rules}: "
+                "`ossimg template` prints what the rules need"
+            )
+        print(
+            f"template.yml agrees with {args.rules}: every rule's uploads have a trigger, the role allows "
+            "what the function does and nothing more"
+        )
         return OK
     rules = load_rules(args.rules)
     try:
@@ -103,8 +107,11 @@ def deploy(args: argparse.Namespace) -> int:
         if args.plan:
             for change in deployment.changes:
                 print(change.line())
-            print(f"{len(deployment.changes)} change(s) planned; `ossimg deploy` without --plan applies them"
-                  if deployment.changes else "FC already matches template.yml: nothing to do")  # fmt: skip
+            print(
+                f"{len(deployment.changes)} change(s) planned; `ossimg deploy` without --plan applies them"
+                if deployment.changes
+                else "FC already matches template.yml: nothing to do"
+            )
             return OK
         for line in apply_plan(deployment):
             print(line)

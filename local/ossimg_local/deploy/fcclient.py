@@ -114,19 +114,25 @@ def call(what: str, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T
         with quiet():
             return operation(*args, **kwargs)
     except requests.JSONDecodeError:  # fc2 reads an error answer as JSON before raising
-        raise DeployError(f"{what}: the endpoint answered with something that is not FC's JSON: check --endpoint, "
-                          "which is https://<account id>.<region>.fc.aliyuncs.com", usage=True) from None  # fmt: skip
+        raise DeployError(
+            f"{what}: the endpoint answered with something that is not FC's JSON: check --endpoint, "
+            "which is https://<account id>.<region>.fc.aliyuncs.com",
+            usage=True,
+        ) from None
     except requests.RequestException as exc:
-        raise DeployError(f"{what}: no answer from FC ({type(exc).__name__}): check the endpoint and the "
-                          "network, then deploy again") from None  # fmt: skip
+        raise DeployError(
+            f"{what}: no answer from FC ({type(exc).__name__}): check the endpoint and the network, then deploy again"
+        ) from None
     except Exception as exc:
         found = fc_error(exc)
         if found is None:
             raise
         status, code, message = found
         advice = ADVICE.get(code, "see FC's message")
-        raise DeployError(f"{what}: FC answered {status} {code or '(no code)'}: {message.rstrip('.')}; "
-                          f"{advice}", usage=code in WRONG_KEYS) from None  # fmt: skip
+        raise DeployError(
+            f"{what}: FC answered {status} {code or '(no code)'}: {message.rstrip('.')}; {advice}",
+            usage=code in WRONG_KEYS,
+        ) from None
 
 
 def missing(exc: DeployError) -> bool:

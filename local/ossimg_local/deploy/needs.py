@@ -10,6 +10,8 @@ The code's operations and the RAM actions OSS checks for them (README "RAM in th
 - lineage, a HEAD of each variant and a copy onto itself: ``oss:GetObject`` and ``oss:PutObject`` on it;
 - claims (``ossimg/claims.py``): ``oss:PutObject``, ``oss:GetObject``, ``oss:DeleteObject`` on
   ``.ossimg/claims/*`` of each target bucket;
+- ``on_delete: remove`` (``ossimg/lifecycle.py``): ``oss:DeleteObject`` on each removing rule's
+  variants' key start, and its trigger also subscribes to the ObjectRemoved events;
 - rules kept in OSS (``OSSIMG_RULES=oss://bucket/key``): ``oss:GetObject`` on that object;
 - FC's on-failure (and on-success) destination: ``mns:SendMessage`` on the queue;
 - the service's logs: ``log:PostLogStoreLogs`` on its logstore (funcraft ``deploy-by-tpl.js``).
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from ossimg.claims import PREFIX as CLAIMS
 from ossimg.img.chain import parse
 from ossimg.img.ops import Watermark
+from ossimg.lifecycle import REMOVAL_TRIGGER_EVENTS, removal_targets, removes
 from ossimg.rules.compiled import CompiledRules
 from ossimg.rules.keys import literal_prefix
 
@@ -35,8 +38,11 @@ from ..fc.template import FunctionSpec
 
 # What a trigger subscribes to: one event per finished upload. Not oss:ObjectCreated:*, which fires
 # for every part of a multipart upload (platform-facts §0.2).
-UPLOAD_EVENTS = ("oss:ObjectCreated:PutObject", "oss:ObjectCreated:PostObject",
-                 "oss:ObjectCreated:CompleteMultipartUpload")  # fmt: skip
+UPLOAD_EVENTS = (
+    "oss:ObjectCreated:PutObject",
+    "oss:ObjectCreated:PostObject",
+    "oss:ObjectCreated:CompleteMultipartUpload",
+)
 TRIGGERS_PER_BUCKET = 10  # FC's limit for native OSS triggers on one bucket
 RULES_SCHEME = "oss://"
 
@@ -92,42 +98,80 @@ def role_needs(rules: CompiledRules, spec: FunctionSpec) -> list[Statement]:
     claims: list[str] = []
     for rule in rules.rules:
         if not rule.bucket:
-            raise NeedsError(f"rule {rule.label} names no bucket: a least-privilege role and its trigger need the "
-                             "bucket whose uploads it processes (add `bucket:` to the rule)")  # fmt: skip
+            raise NeedsError(
+                f"rule {rule.label} names no bucket: a least-privilege role and its trigger need the "
+                "bucket whose uploads it processes (add `bucket:` to the rule)"
+            )
         sources.append(oss(rule.bucket, rule.prefix + "*"))
         for variant in rule.variants:
             bucket = variant.bucket or rule.bucket
             targets.append(oss(bucket, literal_prefix(variant.key_template) + "*"))
             claims.append(oss(bucket, CLAIMS + "*"))
-            marks += [oss(rule.bucket, op.image_key) for op in parse(variant.chain)
-                      if isinstance(op, Watermark) and op.image_key]  # fmt: skip
+            marks += [
+                oss(rule.bucket, op.image_key)
+                for op in parse(variant.chain)
+                if isinstance(op, Watermark) and op.image_key
+            ]
     needs = [
-        Statement("Pre-flight: the first bytes of each upload (pixel limits; the ETag when an event has none).",
-                  ("oss:GetObject",), _unique(sources)),
-        Statement("IMG with sys/saveas: OSS checks PostProcessTask on the source (the saveas usage notes).",
-                  ("oss:PostProcessTask",), _unique(sources)),
-        Statement("The image watermarks the rules stamp, which IMG reads as the caller.",
-                  ("oss:GetObject",), _unique(marks)),
-        Statement("sys/saveas writes each variant, and lineage copies it onto itself (PutObject on the target).",
-                  ("oss:PutObject",), _unique(targets)),
-        Statement("Lineage reads each variant back: a HEAD (is it current?) and the copy's read of its source.",
-                  ("oss:GetObject",), _unique(targets)),
-        Statement("Claims (ossimg/claims.py): create (x-oss-forbid-overwrite), read a held one's age, delete.",
-                  ("oss:PutObject", "oss:GetObject", "oss:DeleteObject"), _unique(claims)),
-    ]  # fmt: skip
+        Statement(
+            "Pre-flight: the first bytes of each upload (pixel limits; the ETag when an event has none).",
+            ("oss:GetObject",),
+            _unique(sources),
+        ),
+        Statement(
+            "IMG with sys/saveas: OSS checks PostProcessTask on the source (the saveas usage notes).",
+            ("oss:PostProcessTask",),
+            _unique(sources),
+        ),
+        Statement(
+            "The image watermarks the rules stamp, which IMG reads as the caller.", ("oss:GetObject",), _unique(marks)
+        ),
+        Statement(
+            "sys/saveas writes each variant, and lineage copies it onto itself (PutObject on the target).",
+            ("oss:PutObject",),
+            _unique(targets),
+        ),
+        Statement(
+            "Lineage reads each variant back: a HEAD (is it current?) and the copy's read of its source.",
+            ("oss:GetObject",),
+            _unique(targets),
+        ),
+        Statement(
+            "Claims (ossimg/claims.py): create (x-oss-forbid-overwrite), read a held one's age, delete.",
+            ("oss:PutObject", "oss:GetObject", "oss:DeleteObject"),
+            _unique(claims),
+        ),
+        Statement(
+            "on_delete: remove deletes the variants of a deleted source (ossimg/lifecycle.py).",
+            ("oss:DeleteObject",),
+            _unique([oss(bucket or "", start + "*") for bucket, start in removal_targets(rules.rules)]),
+        ),
+    ]
     location = spec.environment.get("OSSIMG_RULES", "")
     if location.startswith(RULES_SCHEME):
         bucket, _, key = location.removeprefix(RULES_SCHEME).partition("/")
-        needs.append(Statement("The rules object, fetched at cold start and checked by ETag.", ("oss:GetObject",),
-                               (oss(bucket, key),)))  # fmt: skip
+        needs.append(
+            Statement(
+                "The rules object, fetched at cold start and checked by ETag.", ("oss:GetObject",), (oss(bucket, key),)
+            )
+        )
     queues = [_queue(arn) for arn in (spec.on_failure, spec.on_success) if arn]
     if queues:
-        needs.append(Statement("FC's async destinations: events that still fail after FC's retries are kept.",
-                               ("mns:SendMessage",), _unique(queues)))  # fmt: skip
+        needs.append(
+            Statement(
+                "FC's async destinations: events that still fail after FC's retries are kept.",
+                ("mns:SendMessage",),
+                _unique(queues),
+            )
+        )
     if spec.log is not None:
-        needs.append(Statement("FC writes the function's logs to the service's logstore with this role's key.",
-                               ("log:PostLogStoreLogs",),
-                               (f"acs:log:*:*:project/{spec.log.project}/logstore/{spec.log.logstore}",)))  # fmt: skip
+        needs.append(
+            Statement(
+                "FC writes the function's logs to the service's logstore with this role's key.",
+                ("log:PostLogStoreLogs",),
+                (f"acs:log:*:*:project/{spec.log.project}/logstore/{spec.log.logstore}",),
+            )
+        )
     return [need for need in needs if need.resources]
 
 
@@ -149,10 +193,13 @@ def trigger_needs(rules: CompiledRules) -> list[TriggerNeed]:
     """The OSS triggers that deliver every upload a rule can match, fewest first by bucket and prefix.
     Raises NeedsError past FC's 10 triggers per bucket."""
     by_bucket: dict[str, dict[str, list[str]]] = {}
+    removing = {rule.label for rule in rules.rules if removes(rule)}
     for rule in rules.rules:
         if not rule.bucket:
-            raise NeedsError(f"rule {rule.label} names no bucket: its OSS trigger needs the bucket it watches "
-                             "(add `bucket:` to the rule)")  # fmt: skip
+            raise NeedsError(
+                f"rule {rule.label} names no bucket: its OSS trigger needs the bucket it watches "
+                "(add `bucket:` to the rule)"
+            )
         by_bucket.setdefault(rule.bucket, {}).setdefault(rule.prefix, []).append(rule.label)
     needs = []
     for bucket, prefixes in sorted(by_bucket.items()):
@@ -161,10 +208,15 @@ def trigger_needs(rules: CompiledRules) -> list[TriggerNeed]:
             cover = next((p for p in kept if prefix.startswith(p)), None)
             kept.setdefault(cover if cover is not None else prefix, []).extend(prefixes[prefix])
         if len(kept) > TRIGGERS_PER_BUCKET:
-            raise NeedsError(f"bucket {bucket}: the rules need {len(kept)} OSS triggers (one per prefix: "
-                             f"{', '.join(sorted(kept))}); FC allows {TRIGGERS_PER_BUCKET} per bucket. Group "
-                             "the prefixes under fewer folders.")  # fmt: skip
-        needs += [TriggerNeed(bucket, prefix, tuple(labels)) for prefix, labels in sorted(kept.items())]
+            raise NeedsError(
+                f"bucket {bucket}: the rules need {len(kept)} OSS triggers (one per prefix: "
+                f"{', '.join(sorted(kept))}); FC allows {TRIGGERS_PER_BUCKET} per bucket. Group "
+                "the prefixes under fewer folders."
+            )
+        needs += [
+            TriggerNeed(bucket, prefix, tuple(labels), events=_events(labels, removing))
+            for prefix, labels in sorted(kept.items())
+        ]
     return needs
 
 
@@ -183,3 +235,8 @@ def granted(policies: tuple[object, ...]) -> set[tuple[str, str]]:
             resources = [resources] if isinstance(resources, str) else resources
             pairs |= {(str(a), str(r)) for a in actions for r in resources}
     return pairs
+
+
+def _events(labels: list[str], removing: set[str]) -> tuple[str, ...]:
+    """Uploads, and deletions too when one of the trigger's rules removes its variants with the source."""
+    return UPLOAD_EVENTS + REMOVAL_TRIGGER_EVENTS if removing.intersection(labels) else UPLOAD_EVENTS

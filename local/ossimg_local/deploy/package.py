@@ -58,9 +58,16 @@ class BuildError(Exception):
 
 
 def build_function(
-    root: Path, spec: FunctionSpec, rules: Path, out: Path, *, deps: bool = True, cache: Path | None = None,
-    local: bool = False, notice: Callable[[str], None] | None = None,
-) -> Path:  # fmt: skip
+    root: Path,
+    spec: FunctionSpec,
+    rules: Path,
+    out: Path,
+    *,
+    deps: bool = True,
+    cache: Path | None = None,
+    local: bool = False,
+    notice: Callable[[str], None] | None = None,
+) -> Path:
     """Write the function's code folder under ``out``, for its FC runtime; returns it.
 
     ``local``: the folder is for the local cloud on this machine, so where the runtime's interpreter
@@ -74,8 +81,10 @@ def build_function(
     say = notice or _stderr
     if local and not interpreter.exact:
         folder = out / f"local-{interpreter.abi}" / spec.name
-        say(f"build: no working {spec.runtime} here: {folder} is built for Python {interpreter.version} to run "
-            f"locally, never to deploy (`ossimg build` makes {out / spec.name} for FC)")  # fmt: skip
+        say(
+            f"build: no working {spec.runtime} here: {folder} is built for Python {interpreter.version} to run "
+            f"locally, never to deploy (`ossimg build` makes {out / spec.name} for FC)"
+        )
         _compile(interpreter, *_code(root, spec, rules, folder))
         if deps:
             _link_layer(host_layer(interpreter, runtime_requirements(), cache or default_cache()), folder)
@@ -88,8 +97,9 @@ def build_function(
         _compile(compiler, *own)
     if deps:
         _link_layer(runtime_layer(target, runtime_requirements(), cache or default_cache(), compiler), folder)
-    BuildInfo.for_runtime(target, runtime_requirements(), deps=deps, bytecode=deps and compiler is not None
-                          ).write(folder)  # fmt: skip
+    BuildInfo.for_runtime(target, runtime_requirements(), deps=deps, bytecode=deps and compiler is not None).write(
+        folder
+    )
     return folder
 
 
@@ -173,14 +183,27 @@ def host_layer(interpreter: Interpreter, requirements: tuple[str, ...], cache: P
 
     def install(staging: Path) -> None:
         done = subprocess.run(
-            [interpreter.path, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
-             "--target", str(staging), *requirements],
-            check=False, capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                interpreter.path,
+                "-m",
+                "pip",
+                "install",
+                "-qq",
+                "--disable-pip-version-check",
+                "--target",
+                str(staging),
+                *requirements,
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             last = [line for line in done.stderr.splitlines() if line.strip()][-1:] or ["no output"]
-            raise BuildError(f"installing the dependencies with {interpreter.path} (Python {interpreter.version}) "
-                             f"failed: {last[0].strip()}")  # fmt: skip
+            raise BuildError(
+                f"installing the dependencies with {interpreter.path} (Python {interpreter.version}) "
+                f"failed: {last[0].strip()}"
+            )
         _compile(interpreter, staging, jobs=0)
 
     return _cached(layer, install)
@@ -212,8 +235,8 @@ def _compile(interpreter: Interpreter, *paths: Path, jobs: int = 1) -> None:
     zip's 2-second DOS times change a source's mtime. A build is always written whole, never edited
     in place, so no stale source can hide behind its unchecked bytecode. ``jobs`` 0: one per core
     (worth it for the dependency layer's 1,400 modules, not for the function's 50)."""
-    subprocess.run([interpreter.path, "-m", "compileall", "-q", "-f", "-j", str(jobs), "--invalidation-mode",
-                    "unchecked-hash", *map(str, paths)], check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    command = [interpreter.path, "-m", "compileall", "-q", "-f", "-j", str(jobs), "--invalidation-mode"]
+    subprocess.run([*command, "unchecked-hash", *map(str, paths)], check=True, stdout=subprocess.DEVNULL)
 
 
 def _link_or_copy(source: str, target: str) -> str:
@@ -228,8 +251,15 @@ def _link_or_copy(source: str, target: str) -> str:
 def describe(folder: Path) -> str:
     """One line for ``ossimg build``: where a build is, its size, and what it is for."""
     info = BuildInfo.read(folder)
-    made = "?" if info is None else (f"for {info.runtime}: CPython {info.version}, {info.platform}" if info.runtime
-                                     else f"for local runs on Python {info.version} only")  # fmt: skip
+    made = (
+        "?"
+        if info is None
+        else (
+            f"for {info.runtime}: CPython {info.version}, {info.platform}"
+            if info.runtime
+            else f"for local runs on Python {info.version} only"
+        )
+    )
     if info is not None and info.runtime and not info.bytecode:
         made += f", no bytecode (no {info.runtime} here to compile it)"
     return f"{folder.name}: {folder} ({size_mb(folder):.1f} MB, {made})"

@@ -79,40 +79,56 @@ def desired(specs: list[FunctionSpec], target: Target, checksums: dict[str, str]
     for spec in specs:
         service: dict[str, Any] = {"description": spec.service_description, "role": target.role}
         if spec.log is not None:
-            service["logConfig"] = {"project": spec.log.project, "logstore": spec.log.logstore,
-                                    "enableRequestMetrics": spec.log.request_metrics,
-                                    "enableInstanceMetrics": spec.log.instance_metrics}  # fmt: skip
+            service["logConfig"] = {
+                "project": spec.log.project,
+                "logstore": spec.log.logstore,
+                "enableRequestMetrics": spec.log.request_metrics,
+                "enableInstanceMetrics": spec.log.instance_metrics,
+            }
         want.services[spec.service] = service
         want.functions[(spec.service, spec.name)] = {
-            "runtime": spec.runtime, "handler": spec.handler, "initializer": spec.initializer or None,
-            "initializationTimeout": spec.initialization_timeout, "memorySize": spec.memory, "timeout": spec.timeout,
-            "environmentVariables": spec.environment, "description": spec.description,
+            "runtime": spec.runtime,
+            "handler": spec.handler,
+            "initializer": spec.initializer or None,
+            "initializationTimeout": spec.initialization_timeout,
+            "memorySize": spec.memory,
+            "timeout": spec.timeout,
+            "environmentVariables": spec.environment,
+            "description": spec.description,
             "codeChecksum": checksums.get(spec.name, ""),
-        }  # fmt: skip
+        }
         want.asyncs[(spec.service, spec.name)] = async_config(spec, target)
         for trigger in spec.triggers:
             want.triggers[(spec.service, spec.name, trigger.name)] = {
-                "triggerType": "oss", "sourceArn": f"acs:oss:{target.region}:{target.account_id}:{trigger.bucket}",
+                "triggerType": "oss",
+                "sourceArn": f"acs:oss:{target.region}:{target.account_id}:{trigger.bucket}",
                 "invocationRole": target.invocation_role,
-                "triggerConfig": {"events": list(trigger.events),
-                                  "filter": {"key": {"prefix": trigger.prefix, "suffix": trigger.suffix}}},
-            }  # fmt: skip
+                "triggerConfig": {
+                    "events": list(trigger.events),
+                    "filter": {"key": {"prefix": trigger.prefix, "suffix": trigger.suffix}},
+                },
+            }
     return want
 
 
 def async_config(spec: FunctionSpec, target: Target) -> dict[str, Any]:
     """Every asynchronous-invocation setting, range-checked. Raises PlanError."""
     name = f"{spec.service}/{spec.name}"
-    for what, value, (low, high) in (("MaxAsyncRetryAttempts", spec.async_retries, RETRIES),
-                                     ("MaxAsyncEventAgeInSeconds", spec.max_event_age, EVENT_AGE)):  # fmt: skip
+    for what, value, (low, high) in (
+        ("MaxAsyncRetryAttempts", spec.async_retries, RETRIES),
+        ("MaxAsyncEventAgeInSeconds", spec.max_event_age, EVENT_AGE),
+    ):
         if not low <= value <= high:
             raise PlanError(f"template.yml: {name}: AsyncConfiguration.{what} must be in [{low}, {high}], got {value}")
     destinations: dict[str, Any] = {}
     for key, arn in (("onSuccess", spec.on_success), ("onFailure", spec.on_failure)):
         if arn:
             destinations[key] = {"destination": target.complete(arn)}
-    return {"maxAsyncRetryAttempts": spec.async_retries, "maxAsyncEventAgeInSeconds": spec.max_event_age,
-            "destinationConfig": destinations}  # fmt: skip
+    return {
+        "maxAsyncRetryAttempts": spec.async_retries,
+        "maxAsyncEventAgeInSeconds": spec.max_event_age,
+        "destinationConfig": destinations,
+    }
 
 
 @dataclass
@@ -136,8 +152,13 @@ def read_current(client: Any, services: list[str]) -> Current:
         for fn in _all(client.list_functions, "functions", f"listing the functions of {svc}", svc):
             name = str(fn.get("functionName"))
             now.functions[(svc, name)] = fn
-            config = get_or_none(f"reading the async settings of {svc}/{name}",
-                                 client.get_function_async_invoke_config, svc, "LATEST", name)  # fmt: skip
+            config = get_or_none(
+                f"reading the async settings of {svc}/{name}",
+                client.get_function_async_invoke_config,
+                svc,
+                "LATEST",
+                name,
+            )
             if config is not None:
                 now.asyncs[(svc, name)] = config
             for trigger in _all(client.list_triggers, "triggers", f"listing the triggers of {svc}/{name}", svc, name):
@@ -180,9 +201,12 @@ def plan(want: Desired, have: Current, *, keep_orphans: bool = False) -> list[Ch
         *_changed("function", want.functions, have.functions),
         *_changed("async config", want.asyncs, have.asyncs),
         *_new_or_changed_triggers(want, have),
-        *(Change(orphan[0], "function", "/".join(key), (), orphan[1]) for key in have.functions
-          if key not in want.functions),
-    ]  # fmt: skip
+        *(
+            Change(orphan[0], "function", "/".join(key), (), orphan[1])
+            for key in have.functions
+            if key not in want.functions
+        ),
+    ]
 
 
 def _changed(kind: str, want: dict[Any, dict[str, Any]], have: dict[Any, dict[str, Any]]) -> list[Change]:

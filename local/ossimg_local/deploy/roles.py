@@ -34,8 +34,10 @@ class Role:
 
     @property
     def trust_policy(self) -> dict[str, Any]:
-        return {"Version": "1", "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow",
-                                                "Principal": {"Service": [self.trusts]}}]}  # fmt: skip
+        return {
+            "Version": "1",
+            "Statement": [{"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": [self.trusts]}}],
+        }
 
     def arn(self, account: str) -> str:
         return f"acs:ram::{account}:role/{self.name}"
@@ -54,12 +56,23 @@ def roles(specs: list[FunctionSpec], rules: CompiledRules, region: str, account:
         for spec in members:
             for need in role_needs(rules, spec):
                 statements[(need.actions, need.resources)] = _allow(list(need.actions), list(need.resources))
-        found.append(Role(f"{service}-fc", f"the service role of {service}: what its functions do",
-                          "fc.aliyuncs.com", {"Version": "1", "Statement": list(statements.values())}))  # fmt: skip
+        found.append(
+            Role(
+                f"{service}-fc",
+                f"the service role of {service}: what its functions do",
+                "fc.aliyuncs.com",
+                {"Version": "1", "Statement": list(statements.values())},
+            )
+        )
         functions = [f"acs:fc:{region}:{account}:services/{service}/functions/{s.name}" for s in members if s.triggers]
-        found.append(Role(f"{service}-oss-invoke", f"the role OSS assumes to invoke {service}'s functions",
-                          "oss.aliyuncs.com", {"Version": "1", "Statement": [_allow(["fc:InvokeFunction"],
-                                                                                     functions)]}))  # fmt: skip
+        found.append(
+            Role(
+                f"{service}-oss-invoke",
+                f"the role OSS assumes to invoke {service}'s functions",
+                "oss.aliyuncs.com",
+                {"Version": "1", "Statement": [_allow(["fc:InvokeFunction"], functions)]},
+            )
+        )
     return found
 
 
@@ -69,19 +82,39 @@ def deployer_policy(specs: list[FunctionSpec], rules: CompiledRules, region: str
     services = sorted({s.service for s in specs})
     buckets = sorted({t.bucket for t in trigger_needs(rules)} | {t.bucket for s in specs for t in s.triggers})
     passed = [role.arn(account) for role in roles(specs, rules, region, account)]
-    return {"Version": "1", "Statement": [
-        _allow(["fc:CreateService"], [f"{fc}/*"]),
-        _allow(["fc:GetService", "fc:UpdateService"], [f"{fc}/{s}" for s in services]),
-        _allow(["fc:CreateFunction", "fc:GetFunction", "fc:UpdateFunction", "fc:DeleteFunction", "fc:ListFunctions",
-                "fc:PutFunctionAsyncInvokeConfig", "fc:GetFunctionAsyncInvokeConfig",
-                "fc:DeleteFunctionAsyncInvokeConfig"],
-               [f"{fc}/{s}/functions/*" for s in services] + [f"{fc}/{s}.*/functions/*" for s in services]),
-        _allow(["fc:CreateTrigger", "fc:GetTrigger", "fc:UpdateTrigger", "fc:DeleteTrigger", "fc:ListTriggers"],
-               [f"{fc}/{s}/functions/*/triggers/*" for s in services]),
-        _allow(["ram:PassRole"], passed),
-        _allow(["oss:GetBucketEventNotification", "oss:PutBucketEventNotification",
-                "oss:DeleteBucketEventNotification"], [f"acs:oss:*:{account}:{b}" for b in buckets]),
-    ]}  # fmt: skip
+    return {
+        "Version": "1",
+        "Statement": [
+            _allow(["fc:CreateService"], [f"{fc}/*"]),
+            _allow(["fc:GetService", "fc:UpdateService"], [f"{fc}/{s}" for s in services]),
+            _allow(
+                [
+                    "fc:CreateFunction",
+                    "fc:GetFunction",
+                    "fc:UpdateFunction",
+                    "fc:DeleteFunction",
+                    "fc:ListFunctions",
+                    "fc:PutFunctionAsyncInvokeConfig",
+                    "fc:GetFunctionAsyncInvokeConfig",
+                    "fc:DeleteFunctionAsyncInvokeConfig",
+                ],
+                [f"{fc}/{s}/functions/*" for s in services] + [f"{fc}/{s}.*/functions/*" for s in services],
+            ),
+            _allow(
+                ["fc:CreateTrigger", "fc:GetTrigger", "fc:UpdateTrigger", "fc:DeleteTrigger", "fc:ListTriggers"],
+                [f"{fc}/{s}/functions/*/triggers/*" for s in services],
+            ),
+            _allow(["ram:PassRole"], passed),
+            _allow(
+                [
+                    "oss:GetBucketEventNotification",
+                    "oss:PutBucketEventNotification",
+                    "oss:DeleteBucketEventNotification",
+                ],
+                [f"acs:oss:*:{account}:{b}" for b in buckets],
+            ),
+        ],
+    }
 
 
 def report(specs: list[FunctionSpec], rules: CompiledRules, region: str, account: str, user: str) -> str:
@@ -89,15 +122,20 @@ def report(specs: list[FunctionSpec], rules: CompiledRules, region: str, account
     out = []
     for role in roles(specs, rules, region, account):
         policy = f"{role.name}-policy"
-        out += [f"# {role.name}: {role.why}; trusted by {role.trusts}. ARN: {role.arn(account)}",
-                f"aliyun ram CreateRole --RoleName {role.name} --AssumeRolePolicyDocument {_doc(role.trust_policy)}",
-                f"aliyun ram CreatePolicy --PolicyName {policy} --PolicyDocument {_doc(role.policy)}",
-                f"aliyun ram AttachPolicyToRole --PolicyType Custom --PolicyName {policy} --RoleName {role.name}",
-                ""]  # fmt: skip
+        out += [
+            f"# {role.name}: {role.why}; trusted by {role.trusts}. ARN: {role.arn(account)}",
+            f"aliyun ram CreateRole --RoleName {role.name} --AssumeRolePolicyDocument {_doc(role.trust_policy)}",
+            f"aliyun ram CreatePolicy --PolicyName {policy} --PolicyDocument {_doc(role.policy)}",
+            f"aliyun ram AttachPolicyToRole --PolicyType Custom --PolicyName {policy} --RoleName {role.name}",
+            "",
+        ]
     deployer = _doc(deployer_policy(specs, rules, region, account))
     attach = f"aliyun ram AttachPolicyToUser --PolicyType Custom --PolicyName ossimg-deployer --UserName {user}"
-    out += [f"# {user}: the RAM user that runs `ossimg deploy`",
-            f"aliyun ram CreatePolicy --PolicyName ossimg-deployer --PolicyDocument {deployer}", attach]  # fmt: skip
+    out += [
+        f"# {user}: the RAM user that runs `ossimg deploy`",
+        f"aliyun ram CreatePolicy --PolicyName ossimg-deployer --PolicyDocument {deployer}",
+        attach,
+    ]
     return "\n".join(out) + "\n"
 
 

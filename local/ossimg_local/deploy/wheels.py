@@ -46,10 +46,21 @@ def install_for_runtime(target: RuntimeTarget, requirements: tuple[str, ...], in
     _source_wheels(requirements, wheelhouse)
     platforms = [arg for tag in target.platforms() for arg in ("--platform", tag)]
     done = _pip(
-        "install", "--target", str(into), "--find-links", str(wheelhouse), "--only-binary=:all:",
-        "--implementation", "cp", "--python-version", target.version, "--abi", target.abi, *platforms,
+        "install",
+        "--target",
+        str(into),
+        "--find-links",
+        str(wheelhouse),
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        target.version,
+        "--abi",
+        target.abi,
+        *platforms,
         *requirements,
-    )  # fmt: skip
+    )
     if done.returncode != 0:
         missing = _NO_MATCH.search(done.stderr)
         if missing:
@@ -76,8 +87,12 @@ def _source_wheels(requirements: tuple[str, ...], wheelhouse: Path) -> None:
 
 def _pip(*args: str) -> subprocess.CompletedProcess[str]:
     # This machine's pip: any pip can install for another platform with --target.
-    return subprocess.run([sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"],
-                          capture_output=True, text=True, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _last_error(stderr: str) -> str:

@@ -288,19 +288,23 @@ def _check_scope(scope: str, region: str, presigned: bool) -> tuple[str, str, st
     where = "x-oss-credential" if presigned else "Authorization header"
     if terminator != "aliyun_v4_request" or not product or scope.count("/") != 3:
         raise errors.InvalidArgument(
-            f"Invalid credential in {where}.", ec="0002-00000224" if presigned else "0002-00000213",
+            f"Invalid credential in {where}.",
+            ec="0002-00000224" if presigned else "0002-00000213",
             ArgumentName="Credential",
-        )  # fmt: skip
+        )
     if product != V4_PRODUCT:
         raise errors.InvalidArgument(
             f"The signing product in credential is invalid: {product}.",
-            ec="0002-00000224" if presigned else "0002-00000227", ArgumentName="Credential",
-        )  # fmt: skip
+            ec="0002-00000224" if presigned else "0002-00000227",
+            ArgumentName="Credential",
+        )
     if signed_region != region:
         raise errors.InvalidArgument(
-            "The signing region in credential is invalid.", ec="0002-00000226" if presigned else "0002-00000228",
-            ArgumentName="Credential", ArgumentValue=signed_region,
-        )  # fmt: skip
+            "The signing region in credential is invalid.",
+            ec="0002-00000226" if presigned else "0002-00000228",
+            ArgumentName="Credential",
+            ArgumentValue=signed_region,
+        )
     return date, signed_region, product
 
 
@@ -309,9 +313,11 @@ def _payload_hash(request: Request) -> str:
     payload = request.headers.get("x-oss-content-sha256", UNSIGNED_PAYLOAD)
     if payload != UNSIGNED_PAYLOAD and not _SHA256_HEX.fullmatch(payload):
         raise errors.InvalidArgument(
-            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the SHA-256 of the body in hex.", ec="0002-00000214",
-            ArgumentName="x-oss-content-sha256", ArgumentValue=payload,
-        )  # fmt: skip
+            "x-oss-content-sha256 must be UNSIGNED-PAYLOAD or the SHA-256 of the body in hex.",
+            ec="0002-00000214",
+            ArgumentName="x-oss-content-sha256",
+            ArgumentValue=payload,
+        )
     return payload
 
 
@@ -321,9 +327,10 @@ def _check_validity(expires: str, signed_at: float, now: float) -> None:
     seconds = ascii_int(expires)
     if seconds is None or not 1 <= seconds <= MAX_PRESIGN_SECONDS:
         raise errors.AccessDenied(
-            f"x-oss-expires must be an integer between 1 and {MAX_PRESIGN_SECONDS}.", ec="0002-00000232",
+            f"x-oss-expires must be an integer between 1 and {MAX_PRESIGN_SECONDS}.",
+            ec="0002-00000232",
             Expires=expires,
-        )  # fmt: skip
+        )
     if now < signed_at - MAX_SKEW_SECONDS:
         raise errors.AccessDenied("Request is not valid yet.", ec="0002-00000235", Expires=expires)
     if now > signed_at + seconds:

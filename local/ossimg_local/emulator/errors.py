@@ -105,9 +105,13 @@ class AccessDenied(OssError):
     message = "You have no right to access this object because of bucket acl."
 
     def __init__(
-        self, message: str | None = None, *, ec: str | None = None, detail: tuple[tuple[str, str], ...] = (),
+        self,
+        message: str | None = None,
+        *,
+        ec: str | None = None,
+        detail: tuple[tuple[str, str], ...] = (),
         **resource: str,
-    ) -> None:  # fmt: skip
+    ) -> None:
         super().__init__(message, ec=ec, **resource)
         self.detail = detail
 

@@ -68,9 +68,15 @@ class Multipart:
         """InitiateMultipartUpload."""
         self.store.check_writable(bucket, key, new)
         upload = UploadInfo(
-            uuid.uuid4().hex.upper(), bucket, key, time.time(), new.content_type,
-            dict(new.user_meta), dict(new.headers), new.acl,
-        )  # fmt: skip
+            uuid.uuid4().hex.upper(),
+            bucket,
+            key,
+            time.time(),
+            new.content_type,
+            dict(new.user_meta),
+            dict(new.headers),
+            new.acl,
+        )
         # Through the store, so a bucket deleted meanwhile is not brought back as a stray folder.
         self.store.write_bucket_file(bucket, self._folder(bucket, upload.upload_id) / "upload.json", upload.to_doc())
         return upload
@@ -80,8 +86,9 @@ class Multipart:
         if not 1 <= number <= MAX_PART_NUMBER:
             raise errors.InvalidArgument(
                 f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.",
-                ArgumentName="partNumber", ArgumentValue=str(number),
-            )  # fmt: skip
+                ArgumentName="partNumber",
+                ArgumentValue=str(number),
+            )
         self._upload(bucket, key, upload_id)  # refused before the bytes are read, and again once they are in
         blob, digest = self.store.disk.write_blob(body)
         part = PartInfo(number, blob, digest.size, digest.etag, digest.crc, digest.md5_bytes.hex(), time.time())
@@ -117,10 +124,18 @@ class Multipart:
             md5s = b"".join(bytes.fromhex(p.md5) for p in selected)
             etag = f"{hashlib.md5(md5s).hexdigest().upper()}-{len(selected)}"
             info = ObjectInfo(
-                key=key, blob=blob, size=digest.size, etag=etag, crc64=digest.crc, last_modified=time.time(),
-                content_type=upload.content_type, object_type="Multipart", acl=upload.acl,
-                user_meta=upload.user_meta, headers=upload.headers,
-            )  # fmt: skip
+                key=key,
+                blob=blob,
+                size=digest.size,
+                etag=etag,
+                crc64=digest.crc,
+                last_modified=time.time(),
+                content_type=upload.content_type,
+                object_type="Multipart",
+                acl=upload.acl,
+                user_meta=upload.user_meta,
+                headers=upload.headers,
+            )
             committed = self.store.commit_object(bucket, info, event="CompleteMultipartUpload")
             self._discard(bucket, upload_id, parts.values())
         return committed

@@ -141,11 +141,15 @@ def require(backend: Backend, request: Request, action: str, bucket: str = "", k
     level = SERVICE if not bucket else BUCKET if not key else OBJECT
     explicit = decision is Decision.EXPLICIT_DENY
     message = EXPLICITLY_DENIED if explicit else Permission(action, level).denied
-    detail = () if credential is None else (
-        ("PolicyType", "AccountLevelIdentityBasedPolicy"),
-        ("NoPermissionType", "ExplicitDeny" if explicit else "ImplicitDeny"),
-        ("AuthAction", action),
-    )  # fmt: skip
+    detail = (
+        ()
+        if credential is None
+        else (
+            ("PolicyType", "AccountLevelIdentityBasedPolicy"),
+            ("NoPermissionType", "ExplicitDeny" if explicit else "ImplicitDeny"),
+            ("AuthAction", action),
+        )
+    )
     raise errors.AccessDenied(message, ec=EC_EXPLICIT if explicit else EC_IMPLICIT, detail=detail)
 
 

@@ -15,18 +15,38 @@ RouteKey = tuple[str, str, str | None]
 
 # The sub-resources the emulator serves; the first present in the query picks the route, in this order.
 SUBRESOURCES = (
-    "uploadId", "uploads", "acl", "delete", "x-oss-process", "objectMeta", "bucketInfo", "location", "style",
-)  # fmt: skip
+    "uploadId",
+    "uploads",
+    "acl",
+    "delete",
+    "x-oss-process",
+    "objectMeta",
+    "bucketInfo",
+    "location",
+    "style",
+)
 
 # Names of oss2's sub-resource list (auth.V1_SUBRESOURCES) that are parameters of a served call rather
 # than calls of their own. Every other name on that list asks for an API the emulator does not have.
 # ``x-oss-traffic-limit`` only throttles, and throttling changes no result; ``partNumber`` and
 # ``versionId`` are parameters only where :func:`_is_parameter` says so.
-PARAMETERS = frozenset({
-    "partNumber", "versionId", "continuation-token", "styleName", "security-token", "x-oss-traffic-limit",
-    "x-oss-request-payer", "response-content-type", "response-content-language", "response-expires",
-    "response-cache-control", "response-content-disposition", "response-content-encoding",
-})  # fmt: skip
+PARAMETERS = frozenset(
+    {
+        "partNumber",
+        "versionId",
+        "continuation-token",
+        "styleName",
+        "security-token",
+        "x-oss-traffic-limit",
+        "x-oss-request-payer",
+        "response-content-type",
+        "response-content-language",
+        "response-expires",
+        "response-cache-control",
+        "response-content-disposition",
+        "response-content-encoding",
+    }
+)
 
 # OSS's names for calls the emulator recognises but does not implement, so the 501 names the call.
 UNSERVED: dict[RouteKey, str] = {

@@ -45,8 +45,13 @@ class EmulatorApp:
         if unsafe:
             # A value the server could not send (CR, LF, a character past latin-1) is a bug in whatever
             # put it there; it must not become a half-written response or a dropped connection.
-            log.error("internal error on %s /%s/%s: unsendable header %s", request.method, request.bucket,
-                      request.key, ", ".join(unsafe))  # fmt: skip
+            log.error(
+                "internal error on %s /%s/%s: unsendable header %s",
+                request.method,
+                request.bucket,
+                request.key,
+                ", ".join(unsafe),
+            )
             _close(response.body)
             response = error_response(OssError(), request).finish(request)
         reason = http.HTTPStatus(response.status).phrase
@@ -99,13 +104,25 @@ class EmulatorServer(ThreadedServer):
     """The emulator on a free (or given) port, served in a background thread."""
 
     def __init__(
-        self, backend: Backend, host: str = "127.0.0.1", port: int = 0, threads: int = 16,
-        *, connections: int | None = None, header_timeout: float = HEADER_TIMEOUT,
-    ) -> None:  # fmt: skip
+        self,
+        backend: Backend,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 16,
+        *,
+        connections: int | None = None,
+        header_timeout: float = HEADER_TIMEOUT,
+    ) -> None:
         super().__init__(
-            EmulatorApp(backend), host, port, threads, ident="AliyunOSS", exact_header_names=True,
-            connections=connections, header_timeout=header_timeout,
-        )  # fmt: skip
+            EmulatorApp(backend),
+            host,
+            port,
+            threads,
+            ident="AliyunOSS",
+            exact_header_names=True,
+            connections=connections,
+            header_timeout=header_timeout,
+        )
         self.backend = backend
 
     def __enter__(self) -> EmulatorServer:

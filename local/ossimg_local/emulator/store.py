@@ -26,7 +26,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -144,8 +144,10 @@ class Store:
     def list_buckets(self, prefix: str = "", marker: str = "", max_keys: int = 100) -> tuple[list[BucketInfo], bool]:
         """ListBuckets: buckets after ``marker`` starting with ``prefix``; and whether more remain."""
         with self._lock:
-            buckets = sorted((b for b in self._buckets.values() if b.name.startswith(prefix) and b.name > marker),
-                             key=lambda b: b.name)  # fmt: skip
+            buckets = sorted(
+                (b for b in self._buckets.values() if b.name.startswith(prefix) and b.name > marker),
+                key=lambda b: b.name,
+            )
         return buckets[:max_keys], len(buckets) > max_keys
 
     def put_bucket_acl(self, name: str, acl: str) -> None:
@@ -250,10 +252,18 @@ class Store:
             self.disk.delete_blob(blob)
             raise errors.InvalidDigest(Key=key)
         info = ObjectInfo(
-            key=key, blob=blob, size=digest.size, etag=digest.etag, crc64=digest.crc,
-            last_modified=time.time(), content_type=new.content_type, content_md5=digest.content_md5,
-            acl=new.acl, user_meta=dict(new.user_meta), headers=dict(new.headers),
-        )  # fmt: skip
+            key=key,
+            blob=blob,
+            size=digest.size,
+            etag=digest.etag,
+            crc64=digest.crc,
+            last_modified=time.time(),
+            content_type=new.content_type,
+            content_md5=digest.content_md5,
+            acl=new.acl,
+            user_meta=dict(new.user_meta),
+            headers=dict(new.headers),
+        )
         return self.commit_object(bucket, info, forbid_overwrite=new.forbid_overwrite, event=event)
 
     def check_writable(self, bucket: str, key: str, new: NewObject) -> None:
@@ -317,9 +327,14 @@ class Store:
         return keys
 
     def copy_object(
-        self, src_bucket: str, src_key: str, dst_bucket: str, dst_key: str, replace_meta: NewObject | None,
+        self,
+        src_bucket: str,
+        src_key: str,
+        dst_bucket: str,
+        dst_key: str,
+        replace_meta: NewObject | None,
         condition: Callable[[ObjectInfo], None] | None = None,
-    ) -> ObjectInfo:  # fmt: skip
+    ) -> ObjectInfo:
         """CopyObject; ``replace_meta`` is the REPLACE directive's metadata, None to COPY it.
         ``condition`` may refuse the source version found (it raises); the copy is of that version."""
         src, handle = self.open_object(src_bucket, src_key)
@@ -330,12 +345,19 @@ class Store:
             self.check_writable(dst_bucket, dst_key, check)
             blob = self.disk.link_blob(src.blob, handle)
         meta = replace_meta or NewObject(src.content_type, src.user_meta, src.headers, "default")
-        info = ObjectInfo(
-            key=dst_key, blob=blob, size=src.size, etag=src.etag, crc64=src.crc64,
-            last_modified=time.time(), content_type=meta.content_type, content_md5=src.content_md5,
-            object_type=src.object_type, acl=meta.acl if replace_meta else "default",
-            user_meta=dict(meta.user_meta), headers=dict(meta.headers),
-        )  # fmt: skip
+        # The bytes' identity (size, ETag, CRC, MD5, type) is the source's; the rest is the copy's own.
+        acl = meta.acl if replace_meta else "default"
+        info = replace(
+            src,
+            key=dst_key,
+            blob=blob,
+            last_modified=time.time(),
+            content_type=meta.content_type,
+            acl=acl,
+            storage_class="Standard",
+            user_meta=dict(meta.user_meta),
+            headers=dict(meta.headers),
+        )
         return self.commit_object(dst_bucket, info, forbid_overwrite=check.forbid_overwrite, event="CopyObject")
 
     def put_object_acl(self, bucket: str, key: str, acl: str) -> None:

@@ -120,8 +120,10 @@ class Sha256CheckedBody:
         if not hmac.compare_digest(self._hash.hexdigest(), self._expected):
             raise InvalidArgument(
                 "The x-oss-content-sha256 you specified does not match the SHA-256 of the body.",
-                ec="0002-00000214", ArgumentName="x-oss-content-sha256", ArgumentValue=self._expected,
-            )  # fmt: skip
+                ec="0002-00000214",
+                ArgumentName="x-oss-content-sha256",
+                ArgumentValue=self._expected,
+            )
 
 
 def parse_environ(environ: dict[str, Any]) -> Request:
@@ -272,8 +274,9 @@ def int_param(request: Request, name: str, default: int, low: int, high: int) ->
     if value is None or not low <= value <= high:
         raise InvalidArgument(
             f"Argument {name} must be an integer between {low} and {high}.",
-            ArgumentName=name, ArgumentValue=raw,
-        )  # fmt: skip
+            ArgumentName=name,
+            ArgumentValue=raw,
+        )
     return value
 
 

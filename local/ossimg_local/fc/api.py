@@ -36,6 +36,7 @@ from urllib.parse import unquote
 from fastcrc import crc64
 
 from .api_checks import Refused, check_async, check_bucket, check_trigger
+from .async_tasks import AsyncTasks, tracked
 from .build_info import BuildMismatch
 from .runner import CredentialSource, FunctionRunner
 from .template import FunctionSpec
@@ -43,7 +44,7 @@ from .template import FunctionSpec
 API = "/2016-08-15"
 PATH = re.compile(
     r"^/2016-08-15/services(?:/(?P<svc>[^/.]+)(?:\.(?P<qualifier>[^/]+))?"
-    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code)(?:/(?P<name>[^/]+))?)?)?)?)?$"
+    r"(?:(?P<functions>/functions)(?:/(?P<fn>[^/]+)(?:/(?P<sub>triggers|invocations|async-invoke-config|code|stateful-async-invocations)(?:/(?P<name>[^/]+))?)?)?)?)?$"
 )
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
@@ -65,10 +66,16 @@ class FcApi:
     (e.g. the emulator's endpoint) and ``credentials`` are what its role would hand out."""
 
     def __init__(
-        self, access_key_id: str, access_key_secret: str, workdir: Path, credentials: CredentialSource,
-        runtime_env: dict[str, str] | None = None, region: str = "cn-hangzhou", instances: int = 2,
+        self,
+        access_key_id: str,
+        access_key_secret: str,
+        workdir: Path,
+        credentials: CredentialSource,
+        runtime_env: dict[str, str] | None = None,
+        region: str = "cn-hangzhou",
+        instances: int = 2,
         account_id: str = "1234567890123456",
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._keys = {access_key_id: access_key_secret}
         self._workdir = workdir
         self._credentials = credentials
@@ -83,6 +90,7 @@ class FcApi:
         self.triggers: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.async_configs: dict[tuple[str, str], dict[str, Any]] = {}
         self._runners: dict[tuple[str, str], FunctionRunner] = {}
+        self.tasks = AsyncTasks()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         request_id = secrets.token_hex(16)
@@ -101,8 +109,12 @@ class FcApi:
         except FcApiError as exc:
             status, extra, payload = exc.status, {}, json.dumps({"ErrorCode": exc.code, "ErrorMessage": exc.message})
         data = payload if isinstance(payload, bytes) else payload.encode()
-        response_headers = {"Content-Type": "application/json", "X-Fc-Request-Id": request_id,
-                            "Content-Length": str(len(data)), **extra}  # fmt: skip
+        response_headers = {
+            "Content-Type": "application/json",
+            "X-Fc-Request-Id": request_id,
+            "Content-Length": str(len(data)),
+            **extra,
+        }
         start_response(f"{status} {http.HTTPStatus(status).phrase}", list(response_headers.items()))
         return [data]
 
@@ -112,8 +124,15 @@ class FcApi:
         if secret is None:
             raise FcApiError(403, "InvalidAccessKeyID", f"access key id {access_key_id!r} does not exist")
         canonical = "".join(f"{k}:{headers[k]}\n" for k in sorted(h for h in headers if h.startswith("x-fc-")))
-        text = "\n".join([method, headers.get("content-md5", ""), headers.get("content-type", ""),
-                          headers.get("date", ""), canonical + path])  # fmt: skip
+        text = "\n".join(
+            [
+                method,
+                headers.get("content-md5", ""),
+                headers.get("content-type", ""),
+                headers.get("date", ""),
+                canonical + path,
+            ]
+        )
         expected = base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
         if not hmac.compare_digest(expected, signature):
             raise FcApiError(403, "SignatureNotMatch", "the request signature does not match")
@@ -151,7 +170,16 @@ class FcApi:
             return self._triggers(method, svc, fn, name, doc)
         if sub == "async-invoke-config":
             return self._async_config(method, svc, fn, qualifier, doc)
+        if sub == "stateful-async-invocations":
+            return self._task(svc, fn, name)
         return 200, {}, json.dumps({"checksum": self.functions[(svc, fn)]["codeChecksum"]})
+
+    def _task(self, svc: str, fn: str, name: str | None) -> tuple[int, dict[str, str], str]:
+        """GetStatefulAsyncInvocation."""
+        task = self.tasks.describe(svc, fn, name or "")
+        if task is None:
+            raise FcApiError(404, "StatefulAsyncInvocationNotFound", f"no asynchronous task {name} of {svc}/{fn}")
+        return 200, {}, json.dumps(task)
 
     def _service(self, svc: str) -> dict[str, Any]:
         if svc not in self.services:
@@ -204,8 +232,12 @@ class FcApi:
             name = doc.get("serviceName", "")
             if name in self.services:
                 raise FcApiError(409, "ServiceAlreadyExists", f"service {name} already exists")
-            self.services[name] = {**doc, "serviceId": secrets.token_hex(8), "createdTime": _now(),
-                                   "lastModifiedTime": _now()}  # fmt: skip
+            self.services[name] = {
+                **doc,
+                "serviceId": secrets.token_hex(8),
+                "createdTime": _now(),
+                "lastModifiedTime": _now(),
+            }
             return 200, {}, json.dumps(self.services[name])
         if svc is None:
             return 200, {}, json.dumps({"services": list(self.services.values())})
@@ -274,7 +306,16 @@ class FcApi:
             error = json.dumps({"errorMessage": str(exc), "errorType": "BuildMismatch"}).encode()
             return 200, {"x-fc-error-type": "UnhandledInvocationError"}, error
         if headers.get("x-fc-invocation-type", "Sync").lower() == "async":
+            task = (
+                headers.get("x-fc-stateful-async-invocation-id", "")
+                if tracked(self.async_configs.get((svc, fn), {}), headers)
+                else ""
+            )
+            if task and self.tasks.exists(svc, fn, task):
+                raise FcApiError(409, "StatefulAsyncInvocationAlreadyExists", f"asynchronous task {task} exists")
             accepted = runner.submit(body)
+            if task:
+                self.tasks.add(svc, fn, task, accepted)
             return 202, {"X-Fc-Request-Id": accepted.request_id}, b""
         result = runner.invoke(body)
         if not result.ok:
@@ -306,15 +347,26 @@ class FcApi:
                 async_config = self.async_configs.get(key, {})
                 on_failure = ((async_config.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
                 spec = FunctionSpec(
-                    service=svc, name=fn, handler=config["handler"], runtime=config["runtime"], code_uri=str(code_dir),
-                    initializer=config.get("initializer") or "", memory=int(config.get("memorySize", 128)),
+                    service=svc,
+                    name=fn,
+                    handler=config["handler"],
+                    runtime=config["runtime"],
+                    code_uri=str(code_dir),
+                    initializer=config.get("initializer") or "",
+                    memory=int(config.get("memorySize", 128)),
                     timeout=int(config.get("timeout", 3)),
                     initialization_timeout=int(config.get("initializationTimeout") or 3),
                     environment=dict(config.get("environmentVariables") or {}),
                     async_retries=int(async_config.get("maxAsyncRetryAttempts", 3)),
                     max_event_age=int(async_config.get("maxAsyncEventAgeInSeconds", 86400)),
                     on_failure=str(on_failure or ""),
-                )  # fmt: skip
-                self._runners[key] = FunctionRunner(spec, code_dir, self._credentials, region=self._region,
-                                                    env=self._runtime_env, instances=self._instances)  # fmt: skip
+                )
+                self._runners[key] = FunctionRunner(
+                    spec,
+                    code_dir,
+                    self._credentials,
+                    region=self._region,
+                    env=self._runtime_env,
+                    instances=self._instances,
+                )
             return self._runners[key]

@@ -21,13 +21,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-OSS_EVENTS = {
-    "oss:ObjectCreated:" + name for name in ("*", "PutObject", "PostObject", "CopyObject", "CompleteMultipartUpload",
-                                             "AppendObject", "PutSymlink", "InitiateMultipartUpload", "UploadPart",
-                                             "UploadPartCopy")
-} | {"oss:ObjectRemoved:" + name for name in ("*", "DeleteObject", "DeleteObjects", "AbortMultipartUpload")} | {
-    "oss:ObjectModified:UpdateObjectMeta"
-}  # fmt: skip
+OSS_EVENTS = (
+    {
+        "oss:ObjectCreated:" + name
+        for name in (
+            "*",
+            "PutObject",
+            "PostObject",
+            "CopyObject",
+            "CompleteMultipartUpload",
+            "AppendObject",
+            "PutSymlink",
+            "InitiateMultipartUpload",
+            "UploadPart",
+            "UploadPartCopy",
+        )
+    }
+    | {"oss:ObjectRemoved:" + name for name in ("*", "DeleteObject", "DeleteObjects", "AbortMultipartUpload")}
+    | {"oss:ObjectModified:UpdateObjectMeta"}
+)
 TRIGGERS_PER_BUCKET = 10
 RETRIES = (0, 8)
 EVENT_AGE = (1, 2_592_000)
@@ -48,8 +60,9 @@ def check_trigger(doc: dict[str, Any], region: str, account: str) -> None:
     """Refuse an OSS trigger FC would not create. Raises Refused."""
     name = str(doc.get("triggerName", ""))
     if not _NAME.match(name):
-        raise Refused(f"trigger name {name!r} is invalid: 1 to 128 letters, digits, '-' or '_', not starting with "
-                      "a digit or '-'")  # fmt: skip
+        raise Refused(
+            f"trigger name {name!r} is invalid: 1 to 128 letters, digits, '-' or '_', not starting with a digit or '-'"
+        )
     if doc.get("triggerType") != "oss":
         raise Refused(f"trigger type {doc.get('triggerType')!r} is not served by the local FC API (only 'oss')")
     source = _SOURCE.match(str(doc.get("sourceArn") or ""))
@@ -82,12 +95,16 @@ def check_bucket(new: dict[str, Any], others: list[dict[str, Any]]) -> None:
     same = [t for t in others if t.get("sourceArn") == new.get("sourceArn")]
     bucket = str(new.get("sourceArn", "")).rsplit(":", 1)[-1]
     if len(same) >= TRIGGERS_PER_BUCKET:
-        raise Refused(f"event source 'oss' returned error: bucket {bucket} already has {TRIGGERS_PER_BUCKET} "
-                      "triggers, the most a bucket can have.")  # fmt: skip
+        raise Refused(
+            f"event source 'oss' returned error: bucket {bucket} already has {TRIGGERS_PER_BUCKET} "
+            "triggers, the most a bucket can have."
+        )
     for other in same:
         if _overlap(new["triggerConfig"], other["triggerConfig"]):
-            raise Refused("event source 'oss' returned error: Cannot specify overlapping prefix and suffix with "
-                          f"same event type (trigger {other.get('triggerName')} of bucket {bucket}).")  # fmt: skip
+            raise Refused(
+                "event source 'oss' returned error: Cannot specify overlapping prefix and suffix with "
+                f"same event type (trigger {other.get('triggerName')} of bucket {bucket})."
+            )
 
 
 def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -42,6 +42,9 @@ class AsyncEvent:
     attempts: list[Invocation] = field(default_factory=list)
     outcome: str = ""  # succeeded, failed (retries exhausted), expired, or stopped (the runner closed first)
     done: threading.Event = field(default_factory=threading.Event)
+    running: bool = False  # an attempt is under way (what FC's task state calls Running)
+    started_at: float | None = None  # when the first attempt began
+    ended_at: float | None = None  # when it settled
 
     def wait(self, timeout: float | None = None) -> list[Invocation]:
         """Every attempt, once the event is settled. Raises TimeoutError."""
@@ -54,10 +57,18 @@ class AsyncInvoker:
     """The function's asynchronous queue and its ``workers`` dispatchers."""
 
     def __init__(
-        self, attempt: Attempt, *, workers: int, retries: int, max_age: float,
-        on_failure: Callable[[AsyncEvent], object], notice: Notice,
-        backoff: Callable[[int], float] = fc_backoff, clock: Callable[[], float] = time.time, name: str = "fc",
-    ) -> None:  # fmt: skip
+        self,
+        attempt: Attempt,
+        *,
+        workers: int,
+        retries: int,
+        max_age: float,
+        on_failure: Callable[[AsyncEvent], object],
+        notice: Notice,
+        backoff: Callable[[int], float] = fc_backoff,
+        clock: Callable[[], float] = time.time,
+        name: str = "fc",
+    ) -> None:
         self._attempt = attempt
         self._workers = workers
         self.retries = retries
@@ -76,8 +87,9 @@ class AsyncInvoker:
 
     def submit(self, event: bytes, *, request_id: str = "", accepted_at: float | None = None) -> AsyncEvent:
         """Accept ``event`` (FC answers 202 here) and queue it for the instances."""
-        accepted = AsyncEvent(request_id or str(uuid.uuid4()), event,
-                              self._clock() if accepted_at is None else accepted_at)  # fmt: skip
+        accepted = AsyncEvent(
+            request_id or str(uuid.uuid4()), event, self._clock() if accepted_at is None else accepted_at
+        )
         with self._cond:
             if self._closed:
                 raise RuntimeError(f"{self._name}: asynchronous invocations are stopped")
@@ -143,11 +155,16 @@ class AsyncInvoker:
     def _run(self, accepted: AsyncEvent) -> None:
         age = self._clock() - accepted.accepted_at
         if age > self.max_age:
-            self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} dropped after "
-                         f"{len(accepted.attempts)} attempt(s): {age:.0f} s old, past MaxAsyncEventAgeInSeconds "
-                         f"({self.max_age:.0f} s)")  # fmt: skip
+            self._notice(
+                f"{self._name}: asynchronous invocation {accepted.request_id} dropped after "
+                f"{len(accepted.attempts)} attempt(s): {age:.0f} s old, past MaxAsyncEventAgeInSeconds "
+                f"({self.max_age:.0f} s)"
+            )
             self._settle(accepted, "expired")
             return
+        accepted.running = True
+        if accepted.started_at is None:
+            accepted.started_at = self._clock()
         try:
             result = self._attempt(accepted.event, accepted.request_id)
         except Exception as exc:  # the runner itself failed (stopped, or could not start an instance)
@@ -164,15 +181,20 @@ class AsyncInvoker:
             return
         tries = len(accepted.attempts)
         if tries > self.retries:
-            self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} failed {tries} time(s), "
-                         f"retries exhausted: {result.error_type or result.error_kind}: {result.error}")  # fmt: skip
+            self._notice(
+                f"{self._name}: asynchronous invocation {accepted.request_id} failed {tries} time(s), "
+                f"retries exhausted: {result.error_type or result.error_kind}: {result.error}"
+            )
             self._on_failure(accepted)
             self._settle(accepted, "failed")
             return
+        accepted.running = False
         delay = self._backoff(tries)
         error = result.error_type or result.error_kind
-        self._notice(f"{self._name}: asynchronous invocation {accepted.request_id} failed (attempt {tries} of "
-                     f"{self.retries + 1}): {error}; retried in {delay:g} s")  # fmt: skip
+        self._notice(
+            f"{self._name}: asynchronous invocation {accepted.request_id} failed (attempt {tries} of "
+            f"{self.retries + 1}): {error}; retried in {delay:g} s"
+        )
         with self._cond:
             if not self._closed:
                 self._push(accepted, time.monotonic() + delay)
@@ -181,6 +203,8 @@ class AsyncInvoker:
 
     def _settle(self, accepted: AsyncEvent, outcome: str) -> None:
         accepted.outcome = outcome
+        accepted.running = False
+        accepted.ended_at = self._clock()
         accepted.done.set()
         with self._cond:
             self._pending -= 1

@@ -63,8 +63,10 @@ class BuildInfo:
             return "it was built without its dependencies (--no-deps)"
         if self.runtime != target.runtime or self.abi != target.abi or self.platform != target.platform:
             made = f"runtime {self.runtime}" if self.runtime else "this machine's Python, for local runs only"
-            return (f"it was built for Python {self.version} ({self.abi}, {self.platform}; {made}), "
-                    f"not for {target.runtime} ({target.describe()})")  # fmt: skip
+            return (
+                f"it was built for Python {self.version} ({self.abi}, {self.platform}; {made}), "
+                f"not for {target.runtime} ({target.describe()})"
+            )
         return ""
 
     def write(self, folder: Path) -> None:
@@ -78,9 +80,15 @@ class BuildInfo:
         if not path.is_file():
             return None
         doc = json.loads(path.read_text(encoding="utf-8"))
-        return cls(doc["version"], doc["abi"], doc["platform"], tuple(doc.get("requirements", ())),
-                   bool(doc.get("dependencies", True)), str(doc.get("runtime", "")),
-                   bool(doc.get("bytecode", True)))  # fmt: skip
+        return cls(
+            doc["version"],
+            doc["abi"],
+            doc["platform"],
+            tuple(doc.get("requirements", ())),
+            bool(doc.get("dependencies", True)),
+            str(doc.get("runtime", "")),
+            bool(doc.get("bytecode", True)),
+        )
 
 
 def check_build(folder: Path, interpreter: Interpreter) -> None:

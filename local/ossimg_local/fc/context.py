@@ -53,10 +53,14 @@ def context_doc(
     function: dict[str, Any] = {"name": where.function, "handler": handler, "memory": memory, "timeout": timeout}
     if runtime_uses_env_credentials(runtime):
         return {
-            "request_id": request_id, "function": {**function, "version_id": "", "qualifier": QUALIFIER},
-            "region": where.region, "account_id": where.account_id, "logger": None, "log_project": "",
+            "request_id": request_id,
+            "function": {**function, "version_id": "", "qualifier": QUALIFIER},
+            "region": where.region,
+            "account_id": where.account_id,
+            "logger": None,
+            "log_project": "",
             "log_store": "",
-        }  # fmt: skip
+        }
     return {
         "request_id": request_id,
         "credentials": {
@@ -77,8 +81,9 @@ def context_doc(
     }
 
 
-def instance_env(where: Placement, handler: str, memory: int, code_dir: str, instance_id: str,
-                 credentials: Credentials) -> dict[str, str]:  # fmt: skip
+def instance_env(
+    where: Placement, handler: str, memory: int, code_dir: str, instance_id: str, credentials: Credentials
+) -> dict[str, str]:
     """The variables FC sets in every instance ("Configure environment variables", system variables),
     role credentials included on both runtimes."""
     return {

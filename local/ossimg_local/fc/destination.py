@@ -94,8 +94,10 @@ class FailureDestination:
         except PolicyError as exc:
             return f"the on-failure destination {self.spec.on_failure} refused the event ({exc}); it is lost"
         if not allowed:
-            return (f"the on-failure destination {self.spec.on_failure} refused the event: the role of {where} may "
-                    "not mns:SendMessage to it; the event is lost, as on FC")  # fmt: skip
+            return (
+                f"the on-failure destination {self.spec.on_failure} refused the event: the role of {where} may "
+                "not mns:SendMessage to it; the event is lost, as on FC"
+            )
         return ""
 
     def deliver(self, failed: AsyncEvent) -> Path | None:

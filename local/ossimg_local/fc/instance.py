@@ -53,21 +53,43 @@ class Instance:
     """A running instance of one function. Not thread-safe: the pool hands it to one caller at a time."""
 
     def __init__(
-        self, spec: FunctionSpec, code_dir: Path, python: str, env: dict[str, str], instance_id: str,
+        self,
+        spec: FunctionSpec,
+        code_dir: Path,
+        python: str,
+        env: dict[str, str],
+        instance_id: str,
         echo: Echo | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.spec = spec
         self.id = instance_id
         self.initialized = False
         request_r, self._request_w = os.pipe()
         self._reply_r, reply_w = os.pipe()
-        command = [python, "-I", "-S", "-B", "-u", str(BOOTSTRAP), str(code_dir), spec.handler,
-                   spec.initializer, str(request_r), str(reply_w)]  # fmt: skip
+        command = [
+            python,
+            "-I",
+            "-S",
+            "-B",
+            "-u",
+            str(BOOTSTRAP),
+            str(code_dir),
+            spec.handler,
+            spec.initializer,
+            str(request_r),
+            str(reply_w),
+        ]
         try:
             self._process = subprocess.Popen(
-                command, cwd=code_dir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, pass_fds=(request_r, reply_w), start_new_session=True,
-            )  # fmt: skip
+                command,
+                cwd=code_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(request_r, reply_w),
+                start_new_session=True,
+            )
         finally:
             os.close(request_r)
             os.close(reply_w)
@@ -95,8 +117,12 @@ class Instance:
 
     def invoke(self, request_id: str, event: bytes, context: dict[str, Any]) -> Reply:
         """Run the handler on ``event``, within the function's ``Timeout``."""
-        message = {"op": "invoke", "request_id": request_id, "context": context,
-                   "event": base64.b64encode(event).decode()}  # fmt: skip
+        message = {
+            "op": "invoke",
+            "request_id": request_id,
+            "context": context,
+            "event": base64.b64encode(event).decode(),
+        }
         return self._request(message, self.spec.timeout)
 
     def kill(self, reason: str = "closed") -> None:
@@ -130,8 +156,14 @@ class Instance:
         error = self._death(message["op"], duration_ms)
         stage = "Initialize" if message["op"] == "initialize" else "Invoke"
         self._log.append(capture, f"FC {stage} End RequestId: {message['request_id']}, Error: {error}")
-        return Reply(False, error=error, killed=self.killed, duration_ms=duration_ms, max_memory_mb=self._peak,
-                     logs=tuple(capture.lines))  # fmt: skip
+        return Reply(
+            False,
+            error=error,
+            killed=self.killed,
+            duration_ms=duration_ms,
+            max_memory_mb=self._peak,
+            logs=tuple(capture.lines),
+        )
 
     def _await(self, deadline: float) -> dict[str, Any] | None:
         """The reply, or None once the instance was killed (timeout, memory) or died."""
@@ -161,11 +193,22 @@ class Instance:
 
 def _reply(answer: dict[str, Any], duration_ms: float, peak: float, capture: Capture) -> Reply:
     if answer.get("ok"):
-        return Reply(True, base64.b64decode(answer.get("payload", "")), duration_ms=duration_ms, max_memory_mb=peak,
-                     logs=tuple(capture.lines))  # fmt: skip
-    return Reply(False, error_type=str(answer.get("errorType", "")), error=str(answer.get("errorMessage", "")),
-                 stack=tuple(answer.get("stackTrace", ())), duration_ms=duration_ms, max_memory_mb=peak,
-                 logs=tuple(capture.lines))  # fmt: skip
+        return Reply(
+            True,
+            base64.b64decode(answer.get("payload", "")),
+            duration_ms=duration_ms,
+            max_memory_mb=peak,
+            logs=tuple(capture.lines),
+        )
+    return Reply(
+        False,
+        error_type=str(answer.get("errorType", "")),
+        error=str(answer.get("errorMessage", "")),
+        stack=tuple(answer.get("stackTrace", ())),
+        duration_ms=duration_ms,
+        max_memory_mb=peak,
+        logs=tuple(capture.lines),
+    )
 
 
 def peak_memory_mb(pid: int) -> float:

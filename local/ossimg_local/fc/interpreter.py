@@ -69,8 +69,9 @@ def _candidates(version: str) -> list[str]:
     name = f"python{version}"
     found = [shutil.which(name) or ""]
     pyenv = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    found += sorted((str(p) for p in Path(pyenv).glob(f"versions/{version}.*/bin/{name}")), key=_version_key,
-                    reverse=True)  # fmt: skip
+    found += sorted(
+        (str(p) for p in Path(pyenv).glob(f"versions/{version}.*/bin/{name}")), key=_version_key, reverse=True
+    )
     found += [f"/usr/bin/{name}", f"/usr/local/bin/{name}"]
     return [path for path in dict.fromkeys(found) if path and os.access(path, os.X_OK)]
 

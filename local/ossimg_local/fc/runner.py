@@ -72,18 +72,26 @@ class FunctionRunner:
         self.code_dir = self.code_dir.resolve()
         self.interpreter = find_interpreter(self.spec.runtime)
         if not self.interpreter.exact:
-            self.notice(f"{self.name}: no working {self.spec.runtime} here; its instances run Python "
-                        f"{self.interpreter.version} ({self.interpreter.path})")  # fmt: skip
+            self.notice(
+                f"{self.name}: no working {self.spec.runtime} here; its instances run Python "
+                f"{self.interpreter.version} ({self.interpreter.path})"
+            )
         check_build(self.code_dir, self.interpreter)
         self._where = Placement(self.spec.service, self.spec.name, self.region, self.account_id)
         self.arn = function_arn(self.region, self.account_id, self.spec.service, self.spec.name)
         self._pool = InstancePool(self._start_instance, self.instances)
         self.destination = FailureDestination(self.spec, self.arn, self.failures_dir, self.notice)
         self._async = AsyncInvoker(
-            self._attempt, workers=self.instances, retries=self.spec.async_retries, max_age=self.spec.max_event_age,
-            on_failure=self.destination.deliver, notice=self.notice, backoff=self.backoff, clock=self.clock,
+            self._attempt,
+            workers=self.instances,
+            retries=self.spec.async_retries,
+            max_age=self.spec.max_event_age,
+            on_failure=self.destination.deliver,
+            notice=self.notice,
+            backoff=self.backoff,
+            clock=self.clock,
             name=self.name,
-        )  # fmt: skip
+        )
 
     @property
     def name(self) -> str:
@@ -146,22 +154,39 @@ class FunctionRunner:
         return self.invoke(event, request_id)
 
     def _context(self, request_id: str, credentials: Credentials) -> dict[str, Any]:
-        return context_doc(self.spec.runtime, request_id, self._where, self.spec.handler, self.spec.memory,
-                           self.spec.timeout, credentials)  # fmt: skip
+        return context_doc(
+            self.spec.runtime,
+            request_id,
+            self._where,
+            self.spec.handler,
+            self.spec.memory,
+            self.spec.timeout,
+            credentials,
+        )
 
     def _start_instance(self) -> Instance:
         instance_id = f"c-{secrets.token_hex(4)}-{secrets.token_hex(10)}"
-        system = instance_env(self._where, self.spec.handler, self.spec.memory, str(self.code_dir), instance_id,
-                              self.credentials())  # fmt: skip
+        system = instance_env(
+            self._where, self.spec.handler, self.spec.memory, str(self.code_dir), instance_id, self.credentials()
+        )
         # The FC_* and role variables are the platform's: the function's own cannot override them.
         env = {**BASE_ENV, **self.spec.environment, **self.env, **system}
-        return Instance(self.spec, self.code_dir, self.interpreter.path, env, instance_id,
-                        _stdout if self.echo else None)  # fmt: skip
+        return Instance(
+            self.spec, self.code_dir, self.interpreter.path, env, instance_id, _stdout if self.echo else None
+        )
 
 
 def _invocation(request_id: str, reply: Reply, logs: list[str], instance_id: str) -> Invocation:
     return Invocation(
-        request_id, reply.ok, reply.payload, reply.error_type, reply.error, reply.stack,
-        "" if reply.ok else UNHANDLED, round(reply.duration_ms, 1), round(reply.max_memory_mb, 2),
-        "".join(line + "\n" for line in logs), instance_id,
-    )  # fmt: skip
+        request_id,
+        reply.ok,
+        reply.payload,
+        reply.error_type,
+        reply.error,
+        reply.stack,
+        "" if reply.ok else UNHANDLED,
+        round(reply.duration_ms, 1),
+        round(reply.max_memory_mb, 2),
+        "".join(line + "\n" for line in logs),
+        instance_id,
+    )

@@ -80,8 +80,11 @@ def load_template(path: Path) -> list[FunctionSpec]:
         if not isinstance(service, dict) or service.get("Type") != SERVICE:
             continue
         props = service.get("Properties") or {}
-        common = {"policies": tuple(props.get("Policies") or ()), "log": _log(props.get("LogConfig")),
-                  "service_description": str(props.get("Description") or "")}  # fmt: skip
+        common = {
+            "policies": tuple(props.get("Policies") or ()),
+            "log": _log(props.get("LogConfig")),
+            "service_description": str(props.get("Description") or ""),
+        }
         for name, fn in service.items():
             if isinstance(fn, dict) and fn.get("Type") == FUNCTION:
                 specs.append(_function(service_name, name, fn, common))
@@ -105,9 +108,14 @@ def _function(service: str, name: str, fn: dict[str, Any], common: dict[str, Any
         p = event.get("Properties") or {}
         key = ((p.get("Filter") or {}).get("Key")) or {}
         triggers.append(
-            OssTrigger(trigger_name, p["BucketName"], tuple(p.get("Events") or ()), key.get("Prefix") or "",
-                       key.get("Suffix") or "")
-        )  # fmt: skip
+            OssTrigger(
+                trigger_name,
+                p["BucketName"],
+                tuple(p.get("Events") or ()),
+                key.get("Prefix") or "",
+                key.get("Suffix") or "",
+            )
+        )
     return FunctionSpec(
         service=service,
         name=name,

@@ -116,8 +116,10 @@ class LiveGallery:
     def page(self) -> str:
         """The live page."""
         prefixes = [prefix for _, prefix in self.uploads]
-        subtitle = (f"Live: uploads to {', '.join(sorted({b for b, _ in self.uploads}))} under "
-                    f"{', '.join(prefixes)} and what the function made of them.")  # fmt: skip
+        subtitle = (
+            f"Live: uploads to {', '.join(sorted({b for b, _ in self.uploads}))} under "
+            f"{', '.join(prefixes)} and what the function made of them."
+        )
         return render_page({"subtitle": subtitle, "live": True, "api": f"{MOUNT}api/", "prefixes": prefixes})
 
     def _presign(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -162,8 +164,10 @@ def mounted(gallery: LiveGallery, emulator: WsgiApp) -> WsgiApp:
 
 def _send(start_response: StartResponse, status: int, kind: str, body: bytes) -> list[bytes]:
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found"}[status]
-    start_response(f"{status} {reason}", [("Content-Type", kind), ("Content-Length", str(len(body))),
-                                          ("Cache-Control", "no-store")])  # fmt: skip
+    start_response(
+        f"{status} {reason}",
+        [("Content-Type", kind), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")],
+    )
     return [body]
 
 

@@ -136,10 +136,15 @@ def _chains(bucket: str, key: str, event_name: str, rules: CompiledRules) -> dic
 def _variant(doc: dict[str, Any], chains: dict[tuple[str, str], str], read: Reader) -> VariantView:
     rule, variant = str(doc.get("rule")), str(doc.get("variant"))
     view = VariantView(
-        rule, variant, str(doc.get("status")), chains.get((rule, variant), ""), str(doc.get("target_bucket", "")),
-        str(doc.get("target_key", "")), duration_ms=float(doc.get("duration_ms") or 0),
+        rule,
+        variant,
+        str(doc.get("status")),
+        chains.get((rule, variant), ""),
+        str(doc.get("target_bucket", "")),
+        str(doc.get("target_key", "")),
+        duration_ms=float(doc.get("duration_ms") or 0),
         attempts=int(doc.get("attempts") or 0),
-    )  # fmt: skip
+    )
     if doc.get("error_code"):
         view.error = f"{doc.get('error_code')}: {doc.get('error_message', '')}"
     if view.status in ("ok", "up-to-date") and view.target_key:

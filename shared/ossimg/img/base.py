@@ -111,14 +111,20 @@ def op_error(cls: type[Op], exc: ValidationError) -> OpError:
         known = ", ".join(cls.model_fields) or "none"
         return OpError(
             f"{cls.action}: unknown parameter {param!r} (parameters: {known}).",
-            op=cls.action, param=param, value=value, allowed=known,
-        )  # fmt: skip
+            op=cls.action,
+            param=param,
+            value=value,
+            allowed=known,
+        )
     allowed = cls.allowed(param)
     if first["type"] == "missing":
         return OpError(
             f"{cls.action}: {param} is required ({allowed}).",
-            op=cls.action, param=param, allowed=allowed, ec=cls.ec.get("") or cls.ec.get(param),
-        )  # fmt: skip
+            op=cls.action,
+            param=param,
+            allowed=allowed,
+            ec=cls.ec.get("") or cls.ec.get(param),
+        )
     if first["type"] == "value_error":
         reason = str(first["msg"]).removeprefix("Value error, ")
         # A validator may raise a ValueError that carries OSS's EC for this very mistake.
@@ -128,8 +134,12 @@ def op_error(cls: type[Op], exc: ValidationError) -> OpError:
         )
     return OpError(
         f"{cls.action}: {param} must be {allowed}, got {value!r}. See {DOCS}{cls.doc}",
-        op=cls.action, param=param, value=value, allowed=allowed, ec=cls.ec.get(param),
-    )  # fmt: skip
+        op=cls.action,
+        param=param,
+        value=value,
+        allowed=allowed,
+        ec=cls.ec.get(param),
+    )
 
 
 def _describe(info: FieldInfo) -> str:

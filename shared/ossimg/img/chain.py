@@ -59,8 +59,10 @@ def parse_action(text: str) -> Op:
         if len(values) > 1:
             raise OpError(
                 f"{name} takes one value, got {len(values)}: {','.join(values)}.",
-                op=name, value=",".join(values), ec="0040-00000203",
-            )  # fmt: skip
+                op=name,
+                value=",".join(values),
+                ec="0040-00000203",
+            )
         if values:
             data[cls.bare] = values[0]
         return cls.build(data)
@@ -80,8 +82,12 @@ def _decoded(cls: type[Op], param: str, value: str) -> str:
     except ValueError:
         raise OpError(
             f"{cls.action}: {param} must be URL-safe base64, got {value!r}.",
-            op=cls.action, param=param, value=value, allowed="URL-safe base64", ec=cls.ec.get(param),
-        ) from None  # fmt: skip
+            op=cls.action,
+            param=param,
+            value=value,
+            allowed="URL-safe base64",
+            ec=cls.ec.get(param),
+        ) from None
 
 
 def check(ops: Sequence[Op], *, nested: bool = False) -> None:

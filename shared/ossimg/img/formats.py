@@ -8,9 +8,15 @@ sources GIF; on any other source it changes nothing (oss-img-spec §3.9).
 from __future__ import annotations
 
 MIME = {
-    "jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "bmp": "image/bmp",
-    "gif": "image/gif", "tiff": "image/tiff", "heic": "image/heic", "avif": "image/avif",
-}  # fmt: skip
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "bmp": "image/bmp",
+    "gif": "image/gif",
+    "tiff": "image/tiff",
+    "heic": "image/heic",
+    "avif": "image/avif",
+}
 SYNONYMS = {"jpeg": "jpg", "tif": "tiff"}
 # What OSS IMG reads as a source (oss-img-spec §2): file suffixes and MIME subtypes.
 READ_FORMATS = "JPG, PNG, GIF, WebP, BMP, TIFF, HEIC or AVIF"

@@ -22,9 +22,11 @@ class SideLimit(NamedTuple):
 
 
 SIDE_LIMITS = {
-    "jpg": SideLimit(30000, "0040-00000019"), "tiff": SideLimit(16384, "0040-00000018"),
-    "avif": SideLimit(10000, "0040-00000014"), "bmp": SideLimit(30000, "0040-00000017"),
-}  # fmt: skip
+    "jpg": SideLimit(30000, "0040-00000019"),
+    "tiff": SideLimit(16384, "0040-00000018"),
+    "avif": SideLimit(10000, "0040-00000014"),
+    "bmp": SideLimit(30000, "0040-00000017"),
+}
 OTHER_SIDE_LIMIT = SideLimit(30000, "0040-00000009")
 
 

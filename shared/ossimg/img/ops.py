@@ -24,10 +24,29 @@ from .shape import AutoOrient, Circle, Crop, IndexCrop, Resize, Rotate, RoundedC
 from .watermark import Watermark
 
 __all__ = [
-    "REGISTRY", "AutoOrient", "AverageHue", "Blur", "Bright", "Circle", "Contrast", "Crop", "Format",
-    "ImageFormat", "IndexCrop", "Info", "Interlace", "Op", "Quality", "Resize", "Rotate", "RoundedCorners",
-    "Sharpen", "Style", "Watermark", "op_class",
-]  # fmt: skip
+    "REGISTRY",
+    "AutoOrient",
+    "AverageHue",
+    "Blur",
+    "Bright",
+    "Circle",
+    "Contrast",
+    "Crop",
+    "Format",
+    "ImageFormat",
+    "IndexCrop",
+    "Info",
+    "Interlace",
+    "Op",
+    "Quality",
+    "Resize",
+    "Rotate",
+    "RoundedCorners",
+    "Sharpen",
+    "Style",
+    "Watermark",
+    "op_class",
+]
 
 STYLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -47,9 +66,24 @@ class Style(Op):
 
 
 ACTIONS: tuple[type[Op], ...] = (
-    Resize, Crop, IndexCrop, Circle, RoundedCorners, Rotate, AutoOrient, Blur, Bright, Contrast, Sharpen,
-    Format, Quality, Interlace, Watermark, Info, AverageHue,
-)  # fmt: skip
+    Resize,
+    Crop,
+    IndexCrop,
+    Circle,
+    RoundedCorners,
+    Rotate,
+    AutoOrient,
+    Blur,
+    Bright,
+    Contrast,
+    Sharpen,
+    Format,
+    Quality,
+    Interlace,
+    Watermark,
+    Info,
+    AverageHue,
+)
 REGISTRY: dict[str, type[Op]] = {cls.action: cls for cls in ACTIONS}
 
 
@@ -61,5 +95,8 @@ def op_class(action: str) -> type[Op]:
         known = ", ".join(sorted(REGISTRY))
         raise OpError(
             f"unknown IMG action {action!r} (known: {known}).",
-            op=action, value=action, allowed=known, ec="0040-00000213",
-        ) from None  # fmt: skip
+            op=action,
+            value=action,
+            allowed=known,
+            ec="0040-00000213",
+        ) from None

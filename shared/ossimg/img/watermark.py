@@ -14,9 +14,14 @@ from .base import Degrees, Flag, Gravity, HexColor, Margin, Op
 from .saveas import b64url
 
 Font = Literal[
-    "wqy-zenhei", "wqy-microhei", "fangzhengshusong", "fangzhengkaiti", "fangzhengheiti",
-    "fangzhengfangsong", "droidsansfallback",
-]  # fmt: skip
+    "wqy-zenhei",
+    "wqy-microhei",
+    "fangzhengshusong",
+    "fangzhengkaiti",
+    "fangzhengheiti",
+    "fangzhengfangsong",
+    "droidsansfallback",
+]
 MAX_TEXT_B64 = 64
 PROCESS_MARK = "?x-oss-process="
 # What a watermark image's own process may do (oss-img-spec §3.14).
@@ -38,9 +43,12 @@ class Watermark(Op):
     doc = "add-watermarks"
     encoded = frozenset({"text", "type", "image"})
     ec = {
-        "type": "0040-00000251", "text": "0040-00000257", "image": "0040-00000265", "fill": "0040-00000274",
+        "type": "0040-00000251",
+        "text": "0040-00000257",
+        "image": "0040-00000265",
+        "fill": "0040-00000274",
         "": "0040-00000258",
-    }  # fmt: skip
+    }
 
     image: str | None = None
     text: str | None = None

@@ -53,6 +53,7 @@ class CompiledRule(NamedTuple):
     bucket: str | None = None
     stop: bool = True
     glob_matcher: Glob | None = None
+    on_delete: str = "keep"  # "remove": the variants go when their source is deleted
 
     @property
     def label(self) -> str:

@@ -27,8 +27,20 @@ import posixpath
 import string
 
 PLACEHOLDERS = (
-    "key", "dir", "name", "stem", "ext", "variant", "format", "rule", "bucket", "etag", "year", "month", "day",
-)  # fmt: skip
+    "key",
+    "dir",
+    "name",
+    "stem",
+    "ext",
+    "variant",
+    "format",
+    "rule",
+    "bucket",
+    "etag",
+    "year",
+    "month",
+    "day",
+)
 MAX_KEY_BYTES = 1023
 
 

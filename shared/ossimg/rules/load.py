@@ -93,20 +93,33 @@ def compile_rules(ruleset: RuleSet, *, version: str, source: str) -> tuple[Compi
             others = [f for f in formats if f != "gif"]
             variants.append(
                 CompiledVariant(
-                    name, render(ops), variant.key, variant.bucket, formats[-1] if formats else None,
+                    name,
+                    render(ops),
+                    variant.key,
+                    variant.bucket,
+                    formats[-1] if formats else None,
                     others[-1] if others and formats[-1] == "gif" else None,
                 )
-            )  # fmt: skip
+            )
         compiled.append(_compiled_rule(prefix, rule, order, tuple(variants)))
     return CompiledRules(tuple(compiled), version, source), problems
 
 
 def _compiled_rule(prefix: str, rule: Rule, order: int, variants: tuple[CompiledVariant, ...]) -> CompiledRule:
     return CompiledRule(
-        prefix=prefix, variants=variants, name=rule.name, priority=rule.priority, order=order,
-        suffixes=tuple(s.lower() for s in rule.suffix), glob=rule.glob, content_types=tuple(rule.content_type),
-        bucket=rule.bucket, stop=rule.stop, glob_matcher=Glob.compile(rule.glob) if rule.glob else None,
-    )  # fmt: skip
+        prefix=prefix,
+        variants=variants,
+        name=rule.name,
+        priority=rule.priority,
+        order=order,
+        suffixes=tuple(s.lower() for s in rule.suffix),
+        glob=rule.glob,
+        content_types=tuple(rule.content_type),
+        bucket=rule.bucket,
+        stop=rule.stop,
+        glob_matcher=Glob.compile(rule.glob) if rule.glob else None,
+        on_delete=rule.on_delete,
+    )
 
 
 def _read_yaml(text: bytes, source: str, typ: str) -> Any:

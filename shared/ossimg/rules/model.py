@@ -23,6 +23,8 @@ from .keys import template_fields
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}-[a-z0-9-]+$")
+# Known only from the upload event, not from the key: a deleted object's variants cannot be found with them.
+UPLOAD_PLACEHOLDERS = ("etag", "year", "month", "day")
 
 
 class Strict(BaseModel):
@@ -40,15 +42,21 @@ def ops_json_schema() -> dict[str, Any]:
     from ..img.ops import REGISTRY
 
     steps: list[dict[str, Any]] = [
-        {"type": "object", "properties": {name: _inline(cls.model_json_schema())}, "required": [name],
-         "additionalProperties": False}
+        {
+            "type": "object",
+            "properties": {name: _inline(cls.model_json_schema())},
+            "required": [name],
+            "additionalProperties": False,
+        }
         for name, cls in sorted(REGISTRY.items())
-    ]  # fmt: skip
+    ]
     steps.append({"type": "string", "description": "one action as OSS writes it, e.g. resize,w_200"})
-    return {"anyOf": [
-        {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
-        {"type": "array", "items": {"anyOf": steps}},
-    ]}  # fmt: skip
+    return {
+        "anyOf": [
+            {"type": "string", "description": "a whole chain, e.g. image/resize,w_200/format,webp or style/<name>"},
+            {"type": "array", "items": {"anyOf": steps}},
+        ]
+    }
 
 
 def _inline(schema: dict[str, Any]) -> dict[str, Any]:
@@ -129,6 +137,9 @@ class Rule(Strict):
     content_type: list[str] = Field(default_factory=list, description="e.g. image/jpeg or image/*")
     bucket: str | None = Field(None, description="only uploads to this bucket")
     stop: bool = Field(True, description="false: less specific matching rules apply as well")
+    on_delete: Literal["keep", "remove"] = Field(
+        "keep", description="remove: when a source is deleted, delete the variants this rule made from it"
+    )
     variants: dict[str, Variant] = Field(min_length=1)
 
     @field_validator("variants")
@@ -169,6 +180,21 @@ class Rule(Strict):
     @classmethod
     def _bucket_name(cls, value: str | None) -> str | None:
         return _bucket(value)
+
+    @model_validator(mode="after")
+    def _removable(self) -> Rule:
+        """A deleted source's variants are found by rendering their keys again from the deleted key alone:
+        a key that also depends on the upload (its ETag, its day) could not be found, only guessed."""
+        if self.on_delete == "remove":
+            for name, variant in self.variants.items():
+                upload = sorted(set(template_fields(variant.key)) & set(UPLOAD_PLACEHOLDERS))
+                if upload:
+                    used = ", ".join("{" + p + "}" for p in upload)
+                    raise ValueError(
+                        f"on_delete: remove needs output keys the source key alone determines; variant {name!r} "
+                        f"uses {used}, known only when the object was uploaded."
+                    )
+        return self
 
 
 def _one_or_many_schema(schema: dict[str, Any]) -> None:

@@ -27,9 +27,9 @@ from .compiled import (
     outputs_of,
     rule_doc,
     rule_from_doc,
-)  # fmt: skip
+)
 
-FORMAT = 3
+FORMAT = 4  # 4: rules carry on_delete
 INDEX = "index.json"
 
 
@@ -55,11 +55,16 @@ def write_compiled(rules: CompiledRules, source_text: bytes, folder: Path) -> No
     for literal, made in outputs.items():
         docs = [{"rule": rule_doc(rule), "variant": name} for rule, name in made]
         _write(folder / "output" / _name(literal), {"literal": literal, "outputs": docs})
-    _write(folder / INDEX, {
-        "format": FORMAT, "source_sha256": hashlib.sha256(source_text).hexdigest(), "version": rules.version,
-        "prefix_lengths": sorted({len(p) for p in prefixes}, reverse=True),
-        "output_lengths": sorted({len(o) for o in outputs}, reverse=True),
-    })  # fmt: skip
+    _write(
+        folder / INDEX,
+        {
+            "format": FORMAT,
+            "source_sha256": hashlib.sha256(source_text).hexdigest(),
+            "version": rules.version,
+            "prefix_lengths": sorted({len(p) for p in prefixes}, reverse=True),
+            "output_lengths": sorted({len(o) for o in outputs}, reverse=True),
+        },
+    )
 
 
 def open_compiled(folder: Path, source_text: bytes, source: str) -> StoredRules | None:

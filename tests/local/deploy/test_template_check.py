@@ -134,3 +134,16 @@ def test_up_stops_when_the_template_and_rules_disagree(capsys, repo, tmp_path):
     assert (code, out) == (1, "")
     assert "no OSS trigger delivers uploads to oss://ossimg-uploads/profile-pictures/*" in err
     assert err.splitlines()[-1] == f"ossimg up: template.yml does not agree with {rules} (`ossimg template --check`)"
+
+
+def test_a_rule_that_removes_its_variants_needs_the_deletions_and_the_right_to_delete(capsys, repo):
+    rules = repo / "rules.yaml"
+    rules.write_text(rules.read_text().replace("  avatars/:\n", "  avatars/:\n    on_delete: remove\n"))
+    code, _, err = run(capsys, "template", "--check", "--root", str(repo), "--rules", str(rules))
+    assert code == 1
+    lines = err.splitlines()
+    lacks = "template.yml: ossimg/on_upload: the role lacks oss:DeleteObject on"
+    why = "(on_delete: remove deletes the variants of a deleted source (ossimg/lifecycle.py).)"
+    assert f"{lacks} acs:oss:*:*:ossimg-uploads/variants/avatars/* {why}" in lines
+    [trigger] = [line for line in lines if "trigger 'avatars'" in line]
+    assert "oss:ObjectRemoved:DeleteObject, oss:ObjectRemoved:DeleteObjects" in trigger

@@ -31,19 +31,25 @@ def delete_bucket(backend: Backend, request: Request) -> Response:
 def get_bucket_info(backend: Backend, request: Request) -> Response:
     """GET /bucket/?bucketInfo; the endpoints are the emulator's own address (see ``list_buckets``)."""
     b = backend.store.get_bucket_info(request.bucket)
-    return xml_response("BucketInfo", [
-        ("Bucket", [
-            ("CreationDate", iso_date(b.created)),
-            ("ExtranetEndpoint", request.host),
-            ("IntranetEndpoint", request.host),
-            ("Location", f"oss-{b.region}"),
-            ("Name", b.name),
-            ("Region", b.region),
-            ("StorageClass", b.storage_class),
-            ("Owner", owner()),
-            ("AccessControlList", [("Grant", b.acl)]),
-        ])
-    ])  # fmt: skip
+    return xml_response(
+        "BucketInfo",
+        [
+            (
+                "Bucket",
+                [
+                    ("CreationDate", iso_date(b.created)),
+                    ("ExtranetEndpoint", request.host),
+                    ("IntranetEndpoint", request.host),
+                    ("Location", f"oss-{b.region}"),
+                    ("Name", b.name),
+                    ("Region", b.region),
+                    ("StorageClass", b.storage_class),
+                    ("Owner", owner()),
+                    ("AccessControlList", [("Grant", b.acl)]),
+                ],
+            )
+        ],
+    )
 
 
 def get_bucket_location(backend: Backend, request: Request) -> Response:

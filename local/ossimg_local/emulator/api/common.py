@@ -97,8 +97,9 @@ def copy_source(request: Request) -> CopySource:
     if not bucket or not key:
         raise errors.InvalidArgument(
             "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
-            ArgumentName="x-oss-copy-source", ArgumentValue=raw,
-        )  # fmt: skip
+            ArgumentName="x-oss-copy-source",
+            ArgumentValue=raw,
+        )
     version = dict(p.partition("=")[::2] for p in query.split("&") if p).get("versionId", "null")
     if version != "null":
         raise errors.NotImplementedByEmulator(f"The emulator has no versioning: cannot copy version {version}.")

@@ -19,10 +19,15 @@ def initiate_multipart_upload(backend: Backend, request: Request) -> Response:
     refuse_unsupported(request)
     upload = backend.multipart.initiate_multipart_upload(request.bucket, request.key, new_object(request))
     enc = request.query.get("encoding-type", "")
-    return xml_response("InitiateMultipartUploadResult", [
-        ("Bucket", request.bucket), ("Key", url_encode_key(request.key, enc)), ("UploadId", upload.upload_id),
-        ("EncodingType", enc or None),
-    ])  # fmt: skip
+    return xml_response(
+        "InitiateMultipartUploadResult",
+        [
+            ("Bucket", request.bucket),
+            ("Key", url_encode_key(request.key, enc)),
+            ("UploadId", upload.upload_id),
+            ("EncodingType", enc or None),
+        ],
+    )
 
 
 def upload_part(backend: Backend, request: Request) -> Response:
@@ -71,8 +76,9 @@ def _copy_range(value: str | None, size: int) -> tuple[int, int]:
     if not match:
         raise errors.InvalidArgument(
             "x-oss-copy-source-range must be bytes=first-last.",
-            ArgumentName="x-oss-copy-source-range", ArgumentValue=value,
-        )  # fmt: skip
+            ArgumentName="x-oss-copy-source-range",
+            ArgumentValue=value,
+        )
     first, last = ascii_int(match.group(1)) or 0, ascii_int(match.group(2)) or 0
     if first > last or last >= size:
         raise errors.InvalidRange(RangeRequested=value, ActualObjectSize=str(size))
@@ -86,13 +92,16 @@ def complete_multipart_upload(backend: Backend, request: Request) -> Response:
     chosen = None if request.headers.get("x-oss-complete-all") == "yes" else _parse_parts(body)
     info = backend.multipart.complete_multipart_upload(request.bucket, request.key, request.query["uploadId"], chosen)
     enc = request.query.get("encoding-type", "")
-    response = xml_response("CompleteMultipartUploadResult", [
-        ("EncodingType", enc or None),
-        ("Location", f"http://{request.host}/{request.bucket}/{request.key}"),
-        ("Bucket", request.bucket),
-        ("Key", url_encode_key(request.key, enc)),
-        ("ETag", f'"{info.etag}"'),
-    ])  # fmt: skip
+    response = xml_response(
+        "CompleteMultipartUploadResult",
+        [
+            ("EncodingType", enc or None),
+            ("Location", f"http://{request.host}/{request.bucket}/{request.key}"),
+            ("Bucket", request.bucket),
+            ("Key", url_encode_key(request.key, enc)),
+            ("ETag", f'"{info.etag}"'),
+        ],
+    )
     response.headers["ETag"] = f'"{info.etag}"'
     response.headers["x-oss-hash-crc64ecma"] = str(info.crc64)
     return response
@@ -127,15 +136,28 @@ def list_parts(backend: Backend, request: Request) -> Response:
     page, truncated = parts[:max_parts], len(parts) > max_parts
     enc = request.query.get("encoding-type", "")
     children: list[XmlNode] = [
-        ("Bucket", request.bucket), ("Key", url_encode_key(request.key, enc)), ("UploadId", upload_id),
-        ("PartNumberMarker", marker), ("NextPartNumberMarker", page[-1].number if page else marker),
-        ("MaxParts", max_parts), ("IsTruncated", truncated), ("EncodingType", enc or None),
-    ]  # fmt: skip
+        ("Bucket", request.bucket),
+        ("Key", url_encode_key(request.key, enc)),
+        ("UploadId", upload_id),
+        ("PartNumberMarker", marker),
+        ("NextPartNumberMarker", page[-1].number if page else marker),
+        ("MaxParts", max_parts),
+        ("IsTruncated", truncated),
+        ("EncodingType", enc or None),
+    ]
     children += [
-        ("Part", [("PartNumber", p.number), ("LastModified", iso_date(p.last_modified)),
-                  ("ETag", f'"{p.etag}"'), ("HashCrc64ecma", p.crc64), ("Size", p.size)])
+        (
+            "Part",
+            [
+                ("PartNumber", p.number),
+                ("LastModified", iso_date(p.last_modified)),
+                ("ETag", f'"{p.etag}"'),
+                ("HashCrc64ecma", p.crc64),
+                ("Size", p.size),
+            ],
+        )
         for p in page
-    ]  # fmt: skip
+    ]
     return xml_response("ListPartsResult", children)
 
 
@@ -146,22 +168,30 @@ def list_multipart_uploads(backend: Backend, request: Request) -> Response:
     key_marker, id_marker = query.get("key-marker", ""), query.get("upload-id-marker", "")
     max_uploads = int_param(request, "max-uploads", 1000, 1, 1000)
     uploads = [
-        u for u in backend.multipart.list_multipart_uploads(request.bucket, prefix)
+        u
+        for u in backend.multipart.list_multipart_uploads(request.bucket, prefix)
         if (u.key, u.upload_id) > (key_marker, id_marker) or not key_marker
-    ]  # fmt: skip
+    ]
     page, truncated = uploads[:max_uploads], len(uploads) > max_uploads
     enc = query.get("encoding-type", "")
     last = page[-1] if page and truncated else None
     children: list[XmlNode] = [
-        ("Bucket", request.bucket), ("KeyMarker", key_marker), ("UploadIdMarker", id_marker),
+        ("Bucket", request.bucket),
+        ("KeyMarker", key_marker),
+        ("UploadIdMarker", id_marker),
         ("NextKeyMarker", url_encode_key(last.key, enc) if last else ""),
         ("NextUploadIdMarker", last.upload_id if last else ""),
-        ("Delimiter", query.get("delimiter", "")), ("Prefix", url_encode_key(prefix, enc)),
-        ("MaxUploads", max_uploads), ("IsTruncated", truncated), ("EncodingType", enc or None),
-    ]  # fmt: skip
+        ("Delimiter", query.get("delimiter", "")),
+        ("Prefix", url_encode_key(prefix, enc)),
+        ("MaxUploads", max_uploads),
+        ("IsTruncated", truncated),
+        ("EncodingType", enc or None),
+    ]
     children += [
-        ("Upload", [("Key", url_encode_key(u.key, enc)), ("UploadId", u.upload_id),
-                    ("Initiated", iso_date(u.initiated))])
+        (
+            "Upload",
+            [("Key", url_encode_key(u.key, enc)), ("UploadId", u.upload_id), ("Initiated", iso_date(u.initiated))],
+        )
         for u in page
-    ]  # fmt: skip
+    ]
     return xml_response("ListMultipartUploadsResult", children)

@@ -24,7 +24,7 @@ from ..wire import (
     plain_elements,
     url_encode_key,
     xml_response,
-)  # fmt: skip
+)
 from .common import check_copy_conditions, copy_source, new_object, object_headers, owner, refuse_unsupported
 
 MAX_DELETE_KEYS = 1000  # per DeleteMultipleObjects (OSS EC 0016-00000609)
@@ -44,9 +44,14 @@ def put_object(backend: Backend, request: Request) -> Response:
     if "x-oss-copy-source" in request.headers:
         return copy_object(backend, request)
     info = backend.store.put_object(request.bucket, request.key, request.chunks(), new_object(request))
-    return Response(200, {
-        "ETag": f'"{info.etag}"', "x-oss-hash-crc64ecma": str(info.crc64), "Content-MD5": info.content_md5 or "",
-    })  # fmt: skip
+    return Response(
+        200,
+        {
+            "ETag": f'"{info.etag}"',
+            "x-oss-hash-crc64ecma": str(info.crc64),
+            "Content-MD5": info.content_md5 or "",
+        },
+    )
 
 
 def copy_object(backend: Backend, request: Request) -> Response:
@@ -58,8 +63,9 @@ def copy_object(backend: Backend, request: Request) -> Response:
     if directive not in ("COPY", "REPLACE"):
         raise errors.InvalidArgument(
             "x-oss-metadata-directive must be COPY or REPLACE.",
-            ArgumentName="x-oss-metadata-directive", ArgumentValue=directive,
-        )  # fmt: skip
+            ArgumentName="x-oss-metadata-directive",
+            ArgumentValue=directive,
+        )
     replace = new_object(request) if directive == "REPLACE" else None
 
     def conditions(source: ObjectInfo) -> None:
@@ -131,10 +137,14 @@ def head_object(backend: Backend, request: Request) -> Response:
 def get_object_meta(backend: Backend, request: Request) -> Response:
     """HEAD /bucket/key?objectMeta: ETag, size and date only."""
     info = backend.store.head_object(request.bucket, request.key)
-    return Response(200, {
-        "ETag": f'"{info.etag}"', "Content-Length": str(info.size),
-        "Last-Modified": object_headers(info)["Last-Modified"],
-    })  # fmt: skip
+    return Response(
+        200,
+        {
+            "ETag": f'"{info.etag}"',
+            "Content-Length": str(info.size),
+            "Last-Modified": object_headers(info)["Last-Modified"],
+        },
+    )
 
 
 def delete_object(backend: Backend, request: Request) -> Response:

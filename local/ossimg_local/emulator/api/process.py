@@ -72,8 +72,9 @@ def process_object(backend: Backend, request: Request) -> Response:
         raise errors.InvalidArgument(
             f"sys/saveas cannot write to bucket {bucket} in {target.region}: "
             f"the source bucket is in {source_bucket.region}, and saveas stays in one region.",
-            ArgumentName="b", ArgumentValue=bucket,
-        )  # fmt: skip
+            ArgumentName="b",
+            ArgumentValue=bucket,
+        )
     output = _run(backend, request, chain)
     try:
         saved = backend.store.put_object(

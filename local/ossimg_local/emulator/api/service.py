@@ -20,17 +20,23 @@ def list_buckets(backend: Backend, request: Request) -> Response:
         if truncated:
             children.append(("NextMarker", buckets[-1].name))
     children.append(
-        ("Buckets", [
-            ("Bucket", [
-                ("CreationDate", iso_date(b.created)),
-                ("ExtranetEndpoint", request.host),
-                ("IntranetEndpoint", request.host),
-                ("Location", f"oss-{b.region}"),
-                ("Name", b.name),
-                ("Region", b.region),
-                ("StorageClass", b.storage_class),
-            ])
-            for b in buckets
-        ])
-    )  # fmt: skip
+        (
+            "Buckets",
+            [
+                (
+                    "Bucket",
+                    [
+                        ("CreationDate", iso_date(b.created)),
+                        ("ExtranetEndpoint", request.host),
+                        ("IntranetEndpoint", request.host),
+                        ("Location", f"oss-{b.region}"),
+                        ("Name", b.name),
+                        ("Region", b.region),
+                        ("StorageClass", b.storage_class),
+                    ],
+                )
+                for b in buckets
+            ],
+        )
+    )
     return xml_response("ListAllMyBucketsResult", children)

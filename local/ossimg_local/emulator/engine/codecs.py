@@ -27,9 +27,16 @@ register_heif_opener()
 
 # Formats Pillow names -> OSS names.
 OSS_FORMAT = {
-    "JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "BMP": "bmp", "GIF": "gif", "TIFF": "tiff",
-    "HEIF": "heic", "AVIF": "avif",
-}  # fmt: skip
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "GIF": "gif",
+    "TIFF": "tiff",
+    "HEIF": "heic",
+    "AVIF": "avif",
+}
 # Only the readers of formats IMG reads are tried: Pillow's others (EPS runs Ghostscript, …) never
 # see a byte. JPEG's reader also opens MPO.
 READERS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "AVIF")
@@ -53,10 +60,14 @@ STD_LUMA = (
 )  # fmt: skip
 # EXIF orientation -> the transpose that undoes it.
 _UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
-}  # fmt: skip
+}
 
 
 @dataclass

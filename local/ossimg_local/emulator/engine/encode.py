@@ -53,9 +53,13 @@ class _Spill(tempfile.SpooledTemporaryFile):  # type: ignore[type-arg]
 
 
 def encode(
-    image: Image.Image, fmt: str, *, quality: int, progressive: bool = False,
+    image: Image.Image,
+    fmt: str,
+    *,
+    quality: int,
+    progressive: bool = False,
     frames: Iterable[Image.Image] | None = None,
-) -> tuple[BinaryIO, int]:  # fmt: skip
+) -> tuple[BinaryIO, int]:
     """``(file, length)``: ``image`` encoded in OSS format ``fmt``, rewound. JPEG flattens
     transparency onto white (§3.9); an animation keeps each frame's ``duration``."""
     check_output(image.size, fmt)
@@ -89,10 +93,15 @@ def encode(
 
 # Modes each encoder writes as they are; anything else is converted first.
 _WRITES = {
-    "jpg": ("L", "RGB", "CMYK"), "png": ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"),
-    "bmp": ("1", "L", "P", "RGB", "RGBA"), "tiff": ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK"),
-    "webp": ("RGB", "RGBA"), "heic": ("RGB", "RGBA"), "avif": ("RGB", "RGBA"), "gif": ("1", "L", "P", "RGB", "RGBA"),
-}  # fmt: skip
+    "jpg": ("L", "RGB", "CMYK"),
+    "png": ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"),
+    "bmp": ("1", "L", "P", "RGB", "RGBA"),
+    "tiff": ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK"),
+    "webp": ("RGB", "RGBA"),
+    "heic": ("RGB", "RGBA"),
+    "avif": ("RGB", "RGBA"),
+    "gif": ("1", "L", "P", "RGB", "RGBA"),
+}
 
 
 def converts(mode: str, fmt: str) -> bool:

@@ -122,10 +122,22 @@ def crop_box(
     width, height = size
     cw = w if w else width
     ch = h if h else height
-    ox = {"nw": 0, "west": 0, "sw": 0, "north": width // 2 - cw // 2, "center": width // 2 - cw // 2,
-          "south": width // 2 - cw // 2}.get(gravity, width - cw)  # fmt: skip
-    oy = {"nw": 0, "north": 0, "ne": 0, "west": height // 2 - ch // 2, "center": height // 2 - ch // 2,
-          "east": height // 2 - ch // 2}.get(gravity, height - ch)  # fmt: skip
+    ox = {
+        "nw": 0,
+        "west": 0,
+        "sw": 0,
+        "north": width // 2 - cw // 2,
+        "center": width // 2 - cw // 2,
+        "south": width // 2 - cw // 2,
+    }.get(gravity, width - cw)
+    oy = {
+        "nw": 0,
+        "north": 0,
+        "ne": 0,
+        "west": height // 2 - ch // 2,
+        "center": height // 2 - ch // 2,
+        "east": height // 2 - ch // 2,
+    }.get(gravity, height - ch)
     left, top = max(0, ox) + x, max(0, oy) + y
     if left >= width or top >= height:
         return None
@@ -160,8 +172,14 @@ def place(
     moves west/center/east blocks up when positive (its sign is unverified; oss-img-spec §3.14)."""
     width, height = canvas
     bw, bh = block
-    left = {"nw": x, "west": x, "sw": x, "north": (width - bw) // 2, "center": (width - bw) // 2,
-            "south": (width - bw) // 2}.get(gravity, width - bw - x)  # fmt: skip
+    left = {
+        "nw": x,
+        "west": x,
+        "sw": x,
+        "north": (width - bw) // 2,
+        "center": (width - bw) // 2,
+        "south": (width - bw) // 2,
+    }.get(gravity, width - bw - x)
     middle = (height - bh) // 2 - voffset
     top = {"nw": y, "north": y, "ne": y, "west": middle, "center": middle, "east": middle}.get(gravity, height - bh - y)
     return left, top

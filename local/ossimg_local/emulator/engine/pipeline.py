@@ -35,7 +35,7 @@ from ossimg.img.ops import (
     RoundedCorners,
     Sharpen,
     Watermark,
-)  # fmt: skip
+)
 
 from . import codecs, encode
 from .canvas import Canvas, Fetch
@@ -115,16 +115,25 @@ class Job:
         frames = codecs.animation(source) if source.animated else None
         image = next(frames) if frames is not None else codecs.decode(source, auto_orient=plan.auto_orient)
         canvas = Canvas(
-            image, source, source.format, size=codecs.oriented_size(source, plan.auto_orient),
-            pending=frames, fetch=self.fetch, run_step=apply_step, marks=plan.marks,
-        )  # fmt: skip
+            image,
+            source,
+            source.format,
+            size=codecs.oriented_size(source, plan.auto_orient),
+            pending=frames,
+            fetch=self.fetch,
+            run_step=apply_step,
+            marks=plan.marks,
+        )
         for op in self.ops:
             apply_step(canvas, op)
         gif = canvas.format == "gif" and canvas.animated
         data, length = encode.encode(
-            canvas.image, canvas.format, quality=canvas.quality(), progressive=canvas.progressive,
+            canvas.image,
+            canvas.format,
+            quality=canvas.quality(),
+            progressive=canvas.progressive,
             frames=canvas.all_frames() if gif else None,
-        )  # fmt: skip
+        )
         return Output(data, length, canvas.format, MIME[canvas.format], canvas.image.size)
 
     def close(self) -> None:

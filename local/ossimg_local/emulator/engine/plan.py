@@ -34,7 +34,7 @@ from ossimg.img.ops import (
     RoundedCorners,
     Sharpen,
     Watermark,
-)  # fmt: skip
+)
 
 from .. import errors
 from . import codecs, encode

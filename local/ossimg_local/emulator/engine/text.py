@@ -92,9 +92,11 @@ class TextMark:
         xs = [a * x + b * y + c for x, y in corners]
         ys = [d * x + e * y + f for x, y in corners]
         return (
-            max(0, math.floor(min(xs)) - SUPPORT), max(0, math.floor(min(ys)) - SUPPORT),
-            min(self.flat[0], math.ceil(max(xs)) + SUPPORT), min(self.flat[1], math.ceil(max(ys)) + SUPPORT),
-        )  # fmt: skip
+            max(0, math.floor(min(xs)) - SUPPORT),
+            max(0, math.floor(min(ys)) - SUPPORT),
+            min(self.flat[0], math.ceil(max(xs)) + SUPPORT),
+            min(self.flat[1], math.ceil(max(ys)) + SUPPORT),
+        )
 
     def _draw(self, piece: Box) -> Image.Image:
         """The flat text inside ``piece``, drawn from the characters that reach it."""

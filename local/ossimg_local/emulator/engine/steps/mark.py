@@ -48,10 +48,13 @@ def image(canvas: Canvas, op: Watermark) -> Image.Image | None:
     picture = Canvas(codecs.decode(source), source, source.format, fetch=canvas.fetch, run_step=canvas.run_step)
     for nested in op.image_process:
         if isinstance(nested, Resize) and nested.P is not None:
-            picture.replace(picture.with_alpha().resize(
-                percent_size(picture.image.size, canvas.image.size, nested.P),
-                Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP,
-            ))  # fmt: skip
+            picture.replace(
+                picture.with_alpha().resize(
+                    percent_size(picture.image.size, canvas.image.size, nested.P),
+                    Image.Resampling.LANCZOS,
+                    reducing_gap=REDUCING_GAP,
+                )
+            )
         else:
             assert picture.run_step is not None, "the pipeline hands every canvas its step runner"
             picture.run_step(picture, nested)

@@ -83,10 +83,12 @@ lint: $(STAMP) ## ruff, mypy --strict, import contracts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: $(STAMP) ## print speed and memory figures, each against a baseline measured in the same run
+bench: $(STAMP) ## print speed and memory figures, each against a baseline measured in the same run (a few minutes)
 	$(BIN)/python bench/img_engine.py
 	$(BIN)/python bench/rules_match.py
+	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/handler.py
+	$(BIN)/python bench/up_throughput.py
 	$(BIN)/python bench/emulator_put.py
 	$(BIN)/python bench/backfill.py
 

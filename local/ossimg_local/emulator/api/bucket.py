@@ -6,8 +6,8 @@ import re
 
 from .. import errors
 from ..backend import Backend
-from ..wire import Request, Response, iso_date, xml_response, xml_text_response
-from .common import owner
+from ..wire import Request, Response, xml_response, xml_text_response
+from .common import bucket_summary, owner
 
 
 def create_bucket(backend: Backend, request: Request) -> Response:
@@ -36,17 +36,7 @@ def get_bucket_info(backend: Backend, request: Request) -> Response:
         [
             (
                 "Bucket",
-                [
-                    ("CreationDate", iso_date(b.created)),
-                    ("ExtranetEndpoint", request.host),
-                    ("IntranetEndpoint", request.host),
-                    ("Location", f"oss-{b.region}"),
-                    ("Name", b.name),
-                    ("Region", b.region),
-                    ("StorageClass", b.storage_class),
-                    ("Owner", owner()),
-                    ("AccessControlList", [("Grant", b.acl)]),
-                ],
+                [*bucket_summary(b, request.host), ("Owner", owner()), ("AccessControlList", [("Grant", b.acl)])],
             )
         ],
     )

@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 from .. import errors
 from ..backend import OWNER_ID
-from ..model import STORED_HEADERS, NewObject, ObjectInfo
-from ..wire import Request, XmlNode, http_date, parse_http_date
+from ..model import STORED_HEADERS, BucketInfo, NewObject, ObjectInfo
+from ..wire import Request, XmlNode, http_date, iso_date, parse_http_date
 
 META_PREFIX = "x-oss-meta-"
 
@@ -78,6 +78,20 @@ def object_headers(info: ObjectInfo) -> dict[str, str]:
 def owner() -> list[XmlNode]:
     """The single account's owner element."""
     return [("ID", OWNER_ID), ("DisplayName", OWNER_ID)]
+
+
+def bucket_summary(bucket: BucketInfo, host: str) -> list[XmlNode]:
+    """A bucket as ListBuckets and GetBucketInfo describe it; the endpoints are the emulator's own
+    address, so a client that follows them stays here."""
+    return [
+        ("CreationDate", iso_date(bucket.created)),
+        ("ExtranetEndpoint", host),
+        ("IntranetEndpoint", host),
+        ("Location", f"oss-{bucket.region}"),
+        ("Name", bucket.name),
+        ("Region", bucket.region),
+        ("StorageClass", bucket.storage_class),
+    ]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..backend import Backend
-from ..wire import Request, Response, XmlNode, int_param, iso_date, xml_response
-from .common import owner
+from ..wire import Request, Response, XmlNode, int_param, xml_response
+from .common import bucket_summary, owner
 
 
 def list_buckets(backend: Backend, request: Request) -> Response:
@@ -22,21 +22,7 @@ def list_buckets(backend: Backend, request: Request) -> Response:
     children.append(
         (
             "Buckets",
-            [
-                (
-                    "Bucket",
-                    [
-                        ("CreationDate", iso_date(b.created)),
-                        ("ExtranetEndpoint", request.host),
-                        ("IntranetEndpoint", request.host),
-                        ("Location", f"oss-{b.region}"),
-                        ("Name", b.name),
-                        ("Region", b.region),
-                        ("StorageClass", b.storage_class),
-                    ],
-                )
-                for b in buckets
-            ],
+            [("Bucket", bucket_summary(b, request.host)) for b in buckets],
         )
     )
     return xml_response("ListAllMyBucketsResult", children)

@@ -64,13 +64,18 @@ class Change:
 
 
 @dataclass
-class Desired:
-    """What FC should hold, in the API's shape."""
+class FcState:
+    """The template's services in FC, in the API's shape: what FC should hold (``desired``) or holds
+    now (``read_current``)."""
 
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
     functions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     asyncs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     triggers: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
+
+
+Desired = FcState
+Current = FcState
 
 
 def desired(specs: list[FunctionSpec], target: Target, checksums: dict[str, str]) -> Desired:
@@ -130,16 +135,6 @@ def async_config(spec: FunctionSpec, target: Target) -> dict[str, Any]:
         "destinationConfig": destinations,
         "statefulInvocation": spec.stateful,
     }
-
-
-@dataclass
-class Current:
-    """What FC holds now for the template's services."""
-
-    services: dict[str, dict[str, Any]] = field(default_factory=dict)
-    functions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    asyncs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    triggers: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
 
 
 def read_current(client: Any, services: list[str]) -> Current:

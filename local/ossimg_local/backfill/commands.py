@@ -23,6 +23,7 @@ from ossimg.rules.compiled import RuleIndex
 from ossimg.settings import Credentials
 
 from ..usererrors import EXIT_INTERRUPTED, UsageError
+from .arguments import check_bounds
 from .checkpoint import Checkpoint, CheckpointError
 from .dispatch import Dispatcher, LocalDispatcher
 from .failures import FailedEvents, FailureLog
@@ -37,6 +38,7 @@ STATE = Path(".ossimg-backfill")
 
 def main(args: argparse.Namespace) -> int:
     """Run ``args.command``. Raises UsageError (and lets invalid rules and OSS's refusals through)."""
+    check_bounds(args)
     try:
         if args.command == "inventory":
             return _inventory(args)

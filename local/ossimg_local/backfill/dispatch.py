@@ -27,6 +27,10 @@ from ossimg.rules.compiled import RuleIndex
 from .batches import Batch
 
 
+class DispatchError(RuntimeError):
+    """The function cannot be used, or stopped answering: the message says what to change."""
+
+
 class Settled(NamedTuple):
     """How one batch ended: done (``ok``), or failed with ``error``; records that failed for good inside
     a done batch, with why; and, when the function's results were seen, counts per variant and status."""

@@ -57,6 +57,8 @@ class Backfill:
         KeyboardInterrupt after saving the checkpoint when interrupted."""
         try:
             self._read()
+            while self.dispatcher.in_flight():
+                self._settle(self.dispatcher.wait(POLL * 10))
         except KeyboardInterrupt:
             try:
                 while self.dispatcher.waits_on_interrupt and self.dispatcher.in_flight():
@@ -64,8 +66,9 @@ class Backfill:
             finally:
                 self.checkpoint.save(force=True)
             raise
-        while self.dispatcher.in_flight():
-            self._settle(self.dispatcher.wait(POLL * 10))
+        except Exception:  # e.g. FC stopped answering: what was done so far still counts on resume
+            self.checkpoint.save(force=True)
+            raise
         self.checkpoint.save(force=True)
         self.progress.update(self.counts, self.source.fraction(), force=True)
         self.checkpoint.finish()

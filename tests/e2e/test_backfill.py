@@ -9,6 +9,7 @@ import signal
 
 import pytest
 
+from ossimg_local.backfill.inventory import Inventory
 from ossimg_local.up import role_credentials
 
 from .backfill_kit import VARIANTS, made, oss_args, put_photos, rules_file, run_cli, start_cli, stop_at, writes
@@ -124,6 +125,19 @@ def test_an_inventory_is_read_as_oss_delivers_it(cloud, fill, capsys):
     assert code == 0
     assert json.loads(out)["done"] == 25
     assert made(cloud) == dict.fromkeys(keys, 2)
+
+
+def test_the_inventory_writer_and_reader_agree_on_every_key(cloud, capsys):
+    # A space, a '+', a '%' (bare, and before hex digits), an encoded-looking slash, CJK: each its own object.
+    keys = sorted(["photos/a b.jpg", "photos/a+b.jpg", "photos/100%.jpg", "photos/%41.jpg", "photos/x%2Fy.jpg",
+                   "photos/猫 の+写真.jpg"])  # fmt: skip
+    for key in keys:
+        cloud.bucket("ossimg-uploads").put_object(key, b"x")
+    code, out = run_cli(capsys, "inventory", "--bucket", "ossimg-uploads", "--dest", "oss://ossimg-variants/inv",
+                        *oss_args(cloud))  # fmt: skip
+    assert code == 0
+    inventory = Inventory(lambda name: cloud.bucket(name), out.strip())
+    assert [entry.key for entry, _ in inventory.entries(None)] == keys
 
 
 @pytest.mark.parametrize(("since", "until", "matched"), [

@@ -25,7 +25,8 @@ which writes a space as ``+`` and a ``+`` as ``%2B`` (cloud-custodian issue #199
 right. Only an encoder that left ``+`` bare would be misread, and neither does. ``LastModifiedDate``
 is read as ISO 8601 UTC (with ``:`` or ``-`` between time parts); an ``ETag`` may be quoted; a first
 row that repeats the schema's names is a header and skipped; with ``IsLatest`` / ``IsDeleteMarker``
-(inventories of all versions) only the current, non-deleted version counts. Files are streamed (gunzip as they download) and their MD5 checked at their end.
+(inventories of all versions) only the current, non-deleted version counts. Files are streamed
+(gunzip as they download) and their MD5 checked at their end.
 """
 
 from __future__ import annotations

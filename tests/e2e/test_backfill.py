@@ -12,7 +12,7 @@ import pytest
 from ossimg_local.backfill.inventory import Inventory
 from ossimg_local.up import role_credentials
 
-from .backfill_kit import VARIANTS, made, oss_args, put_photos, rules_file, run_cli, start_cli, stop_at, writes
+from .backfill_kit import VARIANTS, made, oss_args, photo, put_photos, rules_file, run_cli, start_cli, stop_at, writes
 
 # May list the uploads and read both buckets; may write nothing at all.
 READ_ONLY = [{"Version": "1", "Statement": [
@@ -190,3 +190,18 @@ def test_what_fails_is_written_and_can_be_re_driven(cloud, fill, tmp_path):
     assert json.loads(out)["done"] == 8
     assert by_variant(out) == {"photos/#small": {"ok": 8}, "photos/#tiny": {"up-to-date": 8}}
     assert made(cloud) == dict.fromkeys(keys, 2)  # tiny made by the first run, small by the re-drive
+
+
+def test_an_object_whose_variant_key_cannot_be_made_is_a_failure_written_for_re_drive(cloud, fill, tmp_path):
+    keys = put_photos(cloud, 2)
+    # 1,020 bytes: a key OSS takes (at most 1,023), whose variants' keys (small/…, tiny/….png) it would not
+    long_key = "photos/" + "x" * 1009 + ".jpg"
+    cloud.bucket("ossimg-uploads").put_object(long_key, photo())
+    code, out = fill("--json")
+    assert code == 1
+    summary = json.loads(out)
+    assert (summary["done"], summary["failed"]) == (2, 1)
+    (line,) = [json.loads(text) for text in (tmp_path / "run.failures.jsonl").read_text().splitlines()]
+    assert [r["oss"]["object"]["key"] for r in line["event"]["events"]] == [long_key]
+    assert line["error"].startswith("photos/#small: InvalidKey: output key: the key is longer than 1023 bytes")
+    assert made(cloud) == dict.fromkeys(keys, 2)

@@ -63,7 +63,10 @@ def _removal(record: ObjectEvent, rules: RuleIndex) -> Decision:
     if output is not None:  # our own deletions notify too; an output's removal asks for nothing
         reason = f"the deleted key looks like the output of variant {output.variant.name!r} of rule {output.rule.label}"
         return Decision(record, skip=reason, removal=True)
-    matched = rules.match(record.key, record.bucket, record.content_type)
+    # A delete event carries no content type, and which rules applied at upload depended on it: every
+    # rule that may have made variants is considered; the removal stage deletes only what proves it
+    # was made from this source by that very rule's variant.
+    matched = rules.may_have_made(record.key, record.bucket)
     if not matched:
         return Decision(record, skip="no rule matches the key", removal=True)
     removing = [rule for rule in matched if removes(rule)]

@@ -2,8 +2,9 @@
 
 Exact, never by guessing: the decision names the keys the source's variants are written to (their
 templates rendered again from the deleted key); each one is deleted only if the object there records
-that it was made from this very source (``ossimg-source``, written with the lineage). Anything else
-at that key (a file someone put there, an output of another source) is kept, and the line says why.
+that it was made from this very source by that very variant (``ossimg-source`` and ``ossimg-variant``,
+written with the lineage). Anything else at that key (a file someone put there, an output of another
+source or of another rule's variant) is kept, and the line says why.
 
 Idempotent: a redelivered event finds the variants already gone. A source uploaded again after the
 delete, before this runs, keeps its variants: the stage checks the source is still absent first (a
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 
 from .decide import Decision
 from .errors import OssCallError
-from .lineage import made_from, source_of
+from .lineage import made_from, source_of, variant_of
 from .pipeline import Execution, RecordOutcome, Status, VariantResult, ms_since
 from .plan import PlanError, VariantPlan
 
@@ -65,6 +66,10 @@ def _remove_one(ex: Execution, plan: VariantPlan | PlanError) -> VariantResult:
             return VariantResult(
                 plan.rule, plan.variant, Status.KEPT, ms_since(started), plan, reason=_not_proven(found.meta)
             )
+        made_by = variant_of(found.meta)
+        if made_by != f"{plan.rule}#{plan.variant}":
+            reason = f"the object there was made by variant {made_by or 'unknown'}, which this rule does not remove"
+            return VariantResult(plan.rule, plan.variant, Status.KEPT, ms_since(started), plan, reason=reason)
         ex.call(lambda: ex.client.delete_object(plan.target_bucket, plan.target_key), [0])
     except OssCallError as exc:
         return VariantResult.failed(plan, exc, started)

@@ -92,6 +92,7 @@ def test_a_first_deploy_creates_everything_then_nothing_is_left_to_do(fc, out):
     settings = api.async_configs[("ossimg", "on_upload")]
     assert (settings["maxAsyncRetryAttempts"], settings["maxAsyncEventAgeInSeconds"]) == (3, 86400)
     assert settings["destinationConfig"] == {"onFailure": {"destination": QUEUE}}  # acs:mns::: completed
+    assert settings["statefulInvocation"] is True  # FC tracks each task: what `backfill --via fc` follows
     uploads = api.triggers[("ossimg", "on_upload", "uploads")]
     assert uploads["sourceArn"] == f"acs:oss:cn-hangzhou:{ACCOUNT}:ossimg-uploads"
     assert uploads["invocationRole"] == TARGET.invocation_role

@@ -55,8 +55,8 @@ def _function(cloud, rules):
     return cloud.runner(policies=role(load_rules(rules)), OSSIMG_RULES=str(rules))
 
 
-def event(name, key, etag=None):
-    obj = {"key": key, **({"eTag": etag} if etag else {})}
+def event(name, key, etag=None, mime=None):
+    obj = {"key": key, **({"eTag": etag} if etag else {}), **({"objectMeta": {"mimeType": mime}} if mime else {})}
     record = {"eventName": name, "eventSource": "acs:oss", "region": "cn-hangzhou",
               "oss": {"bucket": {"name": "ossimg-uploads"}, "object": obj}}  # fmt: skip
     return json.dumps({"events": [record]}).encode()
@@ -148,6 +148,44 @@ def test_a_rule_that_keeps_its_variants_keeps_them(cloud, function):
     (skipped, _) = log_lines(delete(cloud, function, "albums/x.jpg"))
     assert skipped["reason"] == "the source was deleted; rule 'albums/' keeps its variants (on_delete: keep)"
     assert variants(cloud) == ["covers/albums/x.jpg"]
+
+
+TYPED = """
+version: 1
+region: cn-hangzhou
+rules:
+  photos/:
+    bucket: ossimg-uploads
+    content_type: ["image/*"]
+    on_delete: remove
+    variants:
+      small: {ops: [{resize: {w: 16}}], key: "small/{key}", bucket: ossimg-variants}
+"""
+
+
+def test_a_rule_with_content_types_removes_the_variants_of_a_key_without_a_suffix(cloud, tmp_path):
+    """A delete event tells no content type, and the key none either: the rule that matched the upload
+    on its declared type is still the one whose variants go."""
+    rules = tmp_path / "typed.yaml"
+    rules.write_text(TYPED, encoding="utf-8")
+    function = cloud.runner(policies=role(load_rules(rules)), OSSIMG_RULES=str(rules))
+    etag = cloud.bucket("ossimg-uploads").put_object("photos/user123", photo(), {"Content-Type": "image/jpeg"}).etag
+    made = function.invoke(event("ObjectCreated:PutObject", "photos/user123", etag, "image/jpeg"))
+    assert statuses(made) == {"small/photos/user123": ("ok", "")}
+    assert statuses(delete(cloud, function, "photos/user123")) == {"small/photos/user123": ("removed", "")}
+    assert variants(cloud) == []
+
+
+def test_another_rules_variant_of_the_same_source_at_that_key_is_kept(cloud, function):
+    upload(cloud, function, "photos/a.jpg")
+    small = cloud.bucket("ossimg-variants").head_object("small/photos/a.jpg").headers
+    meta = {"x-oss-meta-ossimg-source": small["x-oss-meta-ossimg-source"], "x-oss-meta-ossimg-variant": "albums/#cover"}
+    cloud.bucket("ossimg-variants").update_object_meta("small/photos/a.jpg", meta)
+    assert statuses(delete(cloud, function, "photos/a.jpg")) == {
+        "small/photos/a.jpg": ("kept", "the object there was made by variant albums/#cover, which this rule does not "
+                                       "remove"),
+        "tiny/photos/a.png": ("removed", ""),
+    }  # fmt: skip
 
 
 def test_without_delete_on_the_variants_the_role_cannot_remove_them(cloud, rules):

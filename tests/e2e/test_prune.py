@@ -104,3 +104,18 @@ def test_what_ossimg_did_not_make_is_never_judged(world, cloud):
     assert report["counts"] == {"live": 6, "orphan": 4, "unjudged": 2}
     assert variants.object_exists("covers/hand-made.jpg")
     assert variants.object_exists(".ossimg/claims/0123")
+
+
+def test_a_deleted_sources_variant_is_kept_by_the_rule_that_made_it_whatever_matching_needs(world, cloud):
+    """The rule is found by the identity the variant records: matching the deleted key again would need
+    its Content-Type, which only the source knew (here a key without a suffix, uploaded as image/jpeg)."""
+    typed = RULES.replace("  albums/:\n", '  albums/:\n    content_type: ["image/*"]\n')
+    made_by_function = {
+        "x-oss-meta-ossimg-source": "ossimg-uploads/albums/raw1",
+        "x-oss-meta-ossimg-variant": "albums/#cover",
+    }
+    cloud.bucket("ossimg-variants").put_object("covers/albums/raw1", b"a variant", headers=made_by_function)
+    code, report = world.prune(typed)  # the source albums/raw1 is gone, and its rule keeps its variants
+    assert code == 0
+    assert report["counts"] == {"live": 10, "kept": 1}
+    assert cloud.bucket("ossimg-variants").object_exists("covers/albums/raw1")

@@ -122,9 +122,12 @@ class Judge:
             if (bucket, key) in targets:
                 return Verdict(bucket, key, LIVE)
             return Verdict(bucket, key, ORPHAN, f"no rule makes it from {where} any more (made by {variant})")
+        # The rule that made it, by the identity the variant records: matching the rules against the
+        # deleted key again would depend on what only the source knew (its Content-Type) and on rules
+        # added since, and a rule that keeps its variants would lose them.
         rule_prefix, _, name = variant.rpartition("#")
-        for rule in self._rules.match(source[1], source[0]):
-            if rule.prefix == rule_prefix and any(v.name == name for v in rule.variants):
+        for rule in self._rules.with_prefix(rule_prefix):
+            if rule.bucket in (None, source[0]) and any(v.name == name for v in rule.variants):
                 if rule.on_delete == "keep":
                     return Verdict(bucket, key, KEPT, f"{where} was deleted; rule {rule.label} keeps its variants")
                 return Verdict(

@@ -24,8 +24,10 @@ rule's suffix list is checked by the function), so each trigger's suffix is empt
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 
 from ossimg.claims import PREFIX as CLAIMS
 from ossimg.img.chain import parse
@@ -73,12 +75,14 @@ class TriggerNeed:
     rules: tuple[str, ...]
     suffix: str = ""
     events: tuple[str, ...] = UPLOAD_EVENTS
+    name: str = ""  # unique among the function's triggers; trigger_needs names them
 
-    @property
-    def name(self) -> str:
-        """A trigger name FC accepts (letters, digits, ``-``, ``_``; not starting with a digit or ``-``)."""
+    def readable_name(self) -> str:
+        """A trigger name FC accepts (letters, digits, ``-``, ``_``; not starting with a digit or ``-``),
+        from the prefix: two places may give the same one (``a/b/`` and ``a-b/``, one prefix in two
+        buckets, prefixes of other scripts), which trigger_needs tells apart."""
         base = re.sub(r"[^A-Za-z0-9_-]+", "-", self.prefix).strip("-") or self.bucket
-        return base if re.match(r"[A-Za-z_]", base) else f"t-{base}"[:128]
+        return (base if re.match(r"[A-Za-z_]", base) else f"t-{base}")[:119]
 
     def where(self) -> str:
         """``oss://bucket/prefix*``."""
@@ -217,7 +221,7 @@ def trigger_needs(rules: CompiledRules) -> list[TriggerNeed]:
             TriggerNeed(bucket, prefix, tuple(labels), events=_events(labels, removing))
             for prefix, labels in sorted(kept.items())
         ]
-    return needs
+    return _named(needs)
 
 
 def granted(policies: tuple[object, ...]) -> set[tuple[str, str]]:
@@ -240,3 +244,15 @@ def granted(policies: tuple[object, ...]) -> set[tuple[str, str]]:
 def _events(labels: list[str], removing: set[str]) -> tuple[str, ...]:
     """Uploads, and deletions too when one of the trigger's rules removes its variants with the source."""
     return UPLOAD_EVENTS + REMOVAL_TRIGGER_EVENTS if removing.intersection(labels) else UPLOAD_EVENTS
+
+
+def _named(needs: list[TriggerNeed]) -> list[TriggerNeed]:
+    """Each trigger with a name of its own: the readable one, or when two places share it, that and a
+    digest of the place (FC keys a function's triggers by name)."""
+    counts = Counter(need.readable_name() for need in needs)
+    named = []
+    for need in needs:
+        base = need.readable_name()
+        digest = hashlib.sha256(f"{need.bucket}/{need.prefix}".encode()).hexdigest()[:8]
+        named.append(replace(need, name=base if counts[base] == 1 else f"{base}-{digest}"))
+    return named

@@ -128,6 +128,7 @@ def async_config(spec: FunctionSpec, target: Target) -> dict[str, Any]:
         "maxAsyncRetryAttempts": spec.async_retries,
         "maxAsyncEventAgeInSeconds": spec.max_event_age,
         "destinationConfig": destinations,
+        "statefulInvocation": spec.stateful,
     }
 
 

@@ -127,3 +127,6 @@ def check_async(doc: dict[str, Any]) -> None:
         value = doc.get(field)
         if value is not None and (not isinstance(value, int) or not low <= value <= high):
             raise Refused(f"{field} must be an integer in [{low}, {high}], got {value!r}")
+    stateful = doc.get("statefulInvocation")
+    if stateful is not None and not isinstance(stateful, bool):
+        raise Refused(f"statefulInvocation must be true or false, got {stateful!r}")

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from ..triggers import trigger_matches
+from ..usererrors import EXIT_PROBLEMS, UsageError
 
 SERVICE = "Aliyun::Serverless::Service"
 FUNCTION = "Aliyun::Serverless::Function"
@@ -67,14 +69,22 @@ class FunctionSpec:
     max_event_age: int = 86400  # MaxAsyncEventAgeInSeconds; FC's default (PutAsyncInvokeConfigInput)
     on_failure: str = ""
     on_success: str = ""
+    stateful: bool = False  # StatefulInvocation: FC tracks each asynchronous task (backfill --via fc)
     log: LogConfig | None = None
     description: str = ""
     service_description: str = ""
 
 
 def load_template(path: Path) -> list[FunctionSpec]:
-    """Every function in ``path``."""
-    doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    """Every function in ``path``. Raises UsageError naming the file and line for YAML that cannot be
+    read (a duplicate trigger name, say)."""
+    try:
+        doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UsageError(f"{where}: {problem}", EXIT_PROBLEMS) from None
     specs = []
     for service_name, service in (doc.get("Resources") or {}).items():
         if not isinstance(service, dict) or service.get("Type") != SERVICE:
@@ -132,6 +142,7 @@ def _function(service: str, name: str, fn: dict[str, Any], common: dict[str, Any
         max_event_age=int(async_config.get("MaxAsyncEventAgeInSeconds", 86400)),
         on_failure=str((async_config.get("Destination") or {}).get("OnFailure", "")),
         on_success=str((async_config.get("Destination") or {}).get("OnSuccess", "")),
+        stateful=async_config.get("StatefulInvocation", False) is True,
         description=str(props.get("Description") or ""),
         **common,
     )

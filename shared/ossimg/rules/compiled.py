@@ -60,15 +60,16 @@ class CompiledRule(NamedTuple):
         """How errors and logs name this rule: ``'uploads/'`` or ``'uploads/' (photos)``."""
         return f"{self.prefix!r}" + (f" ({self.name})" if self.name else "")
 
-    def refusal(self, key: str, bucket: str, content_type: str | None) -> str | None:
-        """Why this rule does not match (its prefix already does), or None when it does."""
+    def refusal(self, key: str, bucket: str, content_type: str | None, *, typed: bool = True) -> str | None:
+        """Why this rule does not match (its prefix already does), or None when it does. With ``typed``
+        False its content types are not looked at (a deletion tells no type)."""
         if self.bucket is not None and bucket != self.bucket:
             return f"bucket {bucket!r} is not {self.bucket!r}"
         if self.suffixes and not key.lower().endswith(self.suffixes):
             return f"key does not end with {' or '.join(self.suffixes)}"
         if self.glob_matcher is not None and not self.glob_matcher.fullmatch(key):
             return f"key does not match glob {self.glob!r}"
-        if self.content_types:
+        if self.content_types and typed:
             kind = content_type or mimetypes.guess_type(key)[0]
             if kind is None or not any(type_matches(kind, pattern) for pattern in self.content_types):
                 return f"content type {kind or 'unknown'} is not {' or '.join(self.content_types)}"
@@ -144,6 +145,11 @@ class RuleIndex:
             else:
                 out.append(Candidate(rule, False, refusal))
         return out
+
+    def may_have_made(self, key: str, bucket: str) -> list[CompiledRule]:
+        """Every rule that may have applied to ``key`` when it was uploaded, whatever its content type
+        and whichever rule stopped the others then: what a deletion, which tells neither, considers."""
+        return [rule for rule in self.candidates(key) if rule.refusal(key, bucket, None, typed=False) is None]
 
     def match(self, key: str, bucket: str = "", content_type: str | None = None) -> list[CompiledRule]:
         """The rules that apply to ``key``, in precedence order (empty when none does)."""

@@ -4,13 +4,16 @@ differs is named; `ossimg build` stops on a disagreement; `ossimg roles` prints 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
+from ossimg.rules.load import load_rules
 from ossimg_local.cli import main
+from ossimg_local.deploy.needs import trigger_needs
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "rules" / "example.yaml"
@@ -147,3 +150,39 @@ def test_a_rule_that_removes_its_variants_needs_the_deletions_and_the_right_to_d
     assert f"{lacks} acs:oss:*:*:ossimg-uploads/variants/avatars/* {why}" in lines
     [trigger] = [line for line in lines if "trigger 'avatars'" in line]
     assert "oss:ObjectRemoved:DeleteObject, oss:ObjectRemoved:DeleteObjects" in trigger
+
+
+CLASHING = """
+version: 1
+rules:
+  a/b/: {bucket: upl, variants: {v: {ops: "image/resize,w_10", key: "out/1/{key}", bucket: out}}}
+  a-b/: {bucket: upl, variants: {v: {ops: "image/resize,w_10", key: "out/2/{key}", bucket: out}}}
+  照片/: {bucket: upl, variants: {v: {ops: "image/resize,w_10", key: "out/3/{key}", bucket: out}}}
+  图片/: {bucket: upl, variants: {v: {ops: "image/resize,w_10", key: "out/4/{key}", bucket: out}}}
+  photos/: {bucket: upl, variants: {v: {ops: "image/resize,w_10", key: "out/5/{key}", bucket: out}}}
+"""
+
+
+def test_every_trigger_has_a_name_of_its_own(tmp_path):
+    """FC keys a function's triggers by name: places whose readable names clash get a digest of the place."""
+    rules = tmp_path / "clashing.yaml"
+    rules.write_text(CLASHING, encoding="utf-8")
+    names = {need.where(): need.name for need in trigger_needs(load_rules(rules))}
+    assert len(set(names.values())) == 5
+    assert names["oss://upl/photos/*"] == "photos"  # no clash: the readable name alone
+    for where in ("oss://upl/a/b/*", "oss://upl/a-b/*"):
+        assert re.fullmatch(r"a-b-[0-9a-f]{8}", names[where])
+    for where in ("oss://upl/照片/*", "oss://upl/图片/*"):
+        assert re.fullmatch(r"upl-[0-9a-f]{8}", names[where])
+
+
+def test_a_template_yaml_cannot_read_is_one_line_with_its_place(capsys, repo):
+    template = repo / "template.yml"
+    text = template.read_text()
+    events = "      Events:\n"
+    assert events in text
+    template.write_text(text.replace(events, events + "        uploads:\n          Type: OSS\n", 1))
+    code, _, err = run(capsys, "template", "--check", "--root", str(repo), "--rules", str(RULES))
+    assert code == 1
+    (line,) = err.splitlines()
+    assert re.fullmatch(rf"ossimg template: {re.escape(str(template))}:\d+: found duplicate key \"uploads\".*", line)

@@ -9,9 +9,10 @@ import signal
 
 import pytest
 
+from ossimg_local.backfill.inventory import Inventory
 from ossimg_local.up import role_credentials
 
-from .backfill_kit import VARIANTS, made, oss_args, put_photos, rules_file, run_cli, start_cli, stop_at, writes
+from .backfill_kit import VARIANTS, made, oss_args, photo, put_photos, rules_file, run_cli, start_cli, stop_at, writes
 
 # May list the uploads and read both buckets; may write nothing at all.
 READ_ONLY = [{"Version": "1", "Statement": [
@@ -126,6 +127,19 @@ def test_an_inventory_is_read_as_oss_delivers_it(cloud, fill, capsys):
     assert made(cloud) == dict.fromkeys(keys, 2)
 
 
+def test_the_inventory_writer_and_reader_agree_on_every_key(cloud, capsys):
+    # A space, a '+', a '%' (bare, and before hex digits), an encoded-looking slash, CJK: each its own object.
+    keys = sorted(["photos/a b.jpg", "photos/a+b.jpg", "photos/100%.jpg", "photos/%41.jpg", "photos/x%2Fy.jpg",
+                   "photos/猫 の+写真.jpg"])  # fmt: skip
+    for key in keys:
+        cloud.bucket("ossimg-uploads").put_object(key, b"x")
+    code, out = run_cli(capsys, "inventory", "--bucket", "ossimg-uploads", "--dest", "oss://ossimg-variants/inv",
+                        *oss_args(cloud))  # fmt: skip
+    assert code == 0
+    inventory = Inventory(lambda name: cloud.bucket(name), out.strip())
+    assert [entry.key for entry, _ in inventory.entries(None)] == keys
+
+
 @pytest.mark.parametrize(("since", "until", "matched"), [
     ("2000-01-01", "2999-01-01", 6), ("2999-01-01", None, 0), (None, "2000-01-01", 0),
 ])  # fmt: skip
@@ -176,3 +190,18 @@ def test_what_fails_is_written_and_can_be_re_driven(cloud, fill, tmp_path):
     assert json.loads(out)["done"] == 8
     assert by_variant(out) == {"photos/#small": {"ok": 8}, "photos/#tiny": {"up-to-date": 8}}
     assert made(cloud) == dict.fromkeys(keys, 2)  # tiny made by the first run, small by the re-drive
+
+
+def test_an_object_whose_variant_key_cannot_be_made_is_a_failure_written_for_re_drive(cloud, fill, tmp_path):
+    keys = put_photos(cloud, 2)
+    # 1,020 bytes: a key OSS takes (at most 1,023), whose variants' keys (small/…, tiny/….png) it would not
+    long_key = "photos/" + "x" * 1009 + ".jpg"
+    cloud.bucket("ossimg-uploads").put_object(long_key, photo())
+    code, out = fill("--json")
+    assert code == 1
+    summary = json.loads(out)
+    assert (summary["done"], summary["failed"]) == (2, 1)
+    (line,) = [json.loads(text) for text in (tmp_path / "run.failures.jsonl").read_text().splitlines()]
+    assert [r["oss"]["object"]["key"] for r in line["event"]["events"]] == [long_key]
+    assert line["error"].startswith("photos/#small: InvalidKey: output key: the key is longer than 1023 bytes")
+    assert made(cloud) == dict.fromkeys(keys, 2)

@@ -97,3 +97,18 @@ def test_a_function_whose_tasks_fc_does_not_track_is_refused(cloud, fc, tmp_path
     assert cli.main(via_fc(cloud, fc, tmp_path)) == 2
     assert "asynchronous tasks are not enabled" in capsys.readouterr().err
     assert made(cloud) == {}
+
+
+def test_an_fc_endpoint_where_nothing_answers_is_one_line_naming_fc_endpoint(cloud, tmp_path):
+    put_photos(cloud, 1)
+    nowhere = "http://127.0.0.1:1"  # nothing listens: fc2 alone would retry for half a minute, warning each time
+    args = ["backfill", "--via", "fc", "--fc-endpoint", nowhere, "--bucket", "ossimg-uploads",
+            "--rules", str(rules_file(tmp_path)), "--checkpoint", str(tmp_path / "cp.json"),
+            "--no-progress", *oss_args(cloud)]  # fmt: skip
+    run = start_cli(*args, log=tmp_path / "out.log")  # its own process: what a user sees on the terminal
+    assert run.wait(timeout=120) == 2
+    assert (tmp_path / "out.log").read_text().splitlines() == [
+        f"ossimg backfill: cannot reach FC at {nowhere}: nothing answers there; check --fc-endpoint, which is "
+        "https://<account id>.<region>.fc.aliyuncs.com"
+    ]
+    assert made(cloud) == {}

@@ -4,10 +4,18 @@ only, so the CLI stays fast to start; the commands live in ``commands.py``)."""
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
+from ..usererrors import UsageError
+
 LOCAL_ENDPOINT = "http://127.0.0.1:9000"  # the local cloud (`make up`)
+
+# Bounds that would otherwise spin (--in-flight 0 never has room), divide by zero (--rate 0) or make a
+# pool of no threads: (dest, the option as typed). Counts are at least 1; rates and times above 0.
+COUNTS = (("batch", "--batch"), ("workers", "--workers"), ("in_flight", "--in-flight"), ("rows", "--rows"))
+POSITIVE = (("rate", "--rate"), ("poll", "--poll"), ("timeout", "--timeout"))
 
 
 def add_commands(commands: Any) -> None:
@@ -92,3 +100,15 @@ def _keys(parser: argparse.ArgumentParser) -> None:
     oss.add_argument("--access-key-id", help="default: ALIBABA_CLOUD_ACCESS_KEY_ID, else the local cloud's key")
     oss.add_argument("--access-key-secret", help="default: ALIBABA_CLOUD_ACCESS_KEY_SECRET")
     oss.add_argument("--security-token", help="default: ALIBABA_CLOUD_SECURITY_TOKEN (STS keys)")
+
+
+def check_bounds(args: argparse.Namespace) -> None:
+    """Refuse a count under 1 or a rate or time that is not above 0, naming the option. Raises UsageError."""
+    for dest, option in COUNTS:
+        value = getattr(args, dest, None)
+        if value is not None and value < 1:
+            raise UsageError(f"{option} must be at least 1, not {value}")
+    for dest, option in POSITIVE:
+        value = getattr(args, dest, None)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise UsageError(f"{option} must be above 0, not {value}")

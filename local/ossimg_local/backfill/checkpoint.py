@@ -1,9 +1,9 @@
 """Where an interrupted backfill resumes: the source's cursor and the batches still in flight.
 
 The file holds what the run is (its source and how it dispatches: a checkpoint never resumes a
-different run), the cursor after the last record dispatched, every batch dispatched but not yet
-settled (their records: at most ``in-flight x batch size`` of them, never the whole listing), and the
-counts so far. It is replaced atomically (written beside, fsynced, renamed), at most every
+different run), the cursor after the last entry dispatched or read through, every batch dispatched
+but not yet settled (their records: at most ``in-flight x batch size`` of them, never the whole
+listing), and the counts so far. It is replaced atomically (written beside, fsynced, renamed), at most every
 ``interval`` seconds and at the end, so a kill at any moment leaves the last whole checkpoint.
 
 Resuming re-attaches to the batches still in flight (on FC: their asynchronous tasks, by id) and reads
@@ -76,6 +76,10 @@ class Checkpoint:
         self.pending[batch.id] = batch
         if batch.cursor is not None:
             self.cursor = batch.cursor
+
+    def read_to(self, cursor: dict[str, Any]) -> None:
+        """Everything up to ``cursor`` was read and counted, with nothing left to dispatch."""
+        self.cursor = cursor
 
     def settled(self, batch_id: str) -> None:
         """A batch ended (succeeded, or failed and was written where it can be re-driven)."""

@@ -9,6 +9,7 @@ asynchronous tasks FC does not track); 130 interrupted, with the checkpoint save
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -23,8 +24,9 @@ from ossimg.rules.compiled import RuleIndex
 from ossimg.settings import Credentials
 
 from ..usererrors import EXIT_INTERRUPTED, UsageError
+from .arguments import check_bounds
 from .checkpoint import Checkpoint, CheckpointError
-from .dispatch import Dispatcher, LocalDispatcher
+from .dispatch import Dispatcher, DispatchError, LocalDispatcher
 from .failures import FailedEvents, FailureLog
 from .inventory import Inventory, InventoryError, split_url
 from .objects import Listing, Source, Window, parse_time
@@ -37,6 +39,7 @@ STATE = Path(".ossimg-backfill")
 
 def main(args: argparse.Namespace) -> int:
     """Run ``args.command``. Raises UsageError (and lets invalid rules and OSS's refusals through)."""
+    check_bounds(args)
     try:
         if args.command == "inventory":
             return _inventory(args)
@@ -116,6 +119,15 @@ def _survey(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, sour
 
 
 def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, source: Source) -> int:
+    with contextlib.ExitStack() as stack:
+        if args.via == "fc":
+            from .fc_dispatch import quiet_sdk
+
+            stack.enter_context(quiet_sdk())
+        return _fill(args, rules, client, source)
+
+
+def _fill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, source: Source) -> int:
     from .run import Backfill
 
     window = _window(args)
@@ -134,6 +146,9 @@ def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, so
         counts = Backfill(
             source, rules, dispatcher, checkpoint, failures, progress, args.region, args.batch, window
         ).run()
+    except DispatchError as exc:
+        progress.close()
+        raise UsageError(f"{exc}; the checkpoint {checkpoint_path} holds where it stopped") from None
     except KeyboardInterrupt:
         progress.close()
         print(
@@ -172,11 +187,18 @@ def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) 
         return LocalDispatcher(rules, client, workers=args.workers, timeout=args.timeout, log=log)
     import fc2
 
-    from .fc_dispatch import DispatchError, FcDispatcher, quiet_fc2
+    from ..deploy.fcclient import DeployError, reachable
+    from .fc_dispatch import FcDispatcher
 
     if not args.fc_endpoint:
         raise UsageError("--via fc needs --fc-endpoint (https://<account>.<region>.fc.aliyuncs.com)")
-    quiet_fc2()
+    try:  # else fc2 retries a refused connection for half a minute before it says so
+        reachable(args.fc_endpoint)
+    except DeployError:
+        raise UsageError(
+            f"cannot reach FC at {args.fc_endpoint}: nothing answers there; check --fc-endpoint, which is "
+            "https://<account id>.<region>.fc.aliyuncs.com"
+        ) from None
     creds = _credentials(args)
     if args.fc_access_key_id:  # a key of its own for FC
         creds = Credentials(args.fc_access_key_id, args.fc_access_key_secret or "")

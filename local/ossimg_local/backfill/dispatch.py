@@ -13,18 +13,26 @@ import os
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple, Protocol, TextIO
 
+from ossimg.decide import decide
+from ossimg.events import parse_event
 from ossimg.logs import JsonLog
 from ossimg.on_upload import Summary, TransientFailure, run
 from ossimg.oss import OssClient
 from ossimg.pipeline import Status
+from ossimg.plan import PlanError
 from ossimg.retry import Backoff, Deadline
 from ossimg.rules.compiled import RuleIndex
 
 from .batches import Batch
+
+
+class DispatchError(RuntimeError):
+    """The function cannot be used, or stopped answering: the message says what to change."""
 
 
 class Settled(NamedTuple):
@@ -156,15 +164,31 @@ class LocalDispatcher:
             except TransientFailure as exc:
                 error = f"TransientFailure: {exc.message}"
                 continue
-            return Settled(batch, True, failed=_failed_records(batch, summary), by_variant=summary.by_variant())
+            return Settled(
+                batch, True, failed=_failed_records(batch, summary, self._rules), by_variant=summary.by_variant()
+            )
         return Settled(batch, False, f"{error} (after {self._retries + 1} attempts)")
 
 
-def _failed_records(batch: Batch, summary: Summary) -> tuple[tuple[dict[str, Any], str], ...]:
+def _failed_records(batch: Batch, summary: Summary, rules: RuleIndex) -> tuple[tuple[dict[str, Any], str], ...]:
     """The records with a variant that failed for good, and each one's errors."""
     errors: dict[str, list[str]] = {}
+    unplanned: Counter[tuple[str, str, str]] = Counter()
     for result in summary.results:
-        if result.status is Status.FAILED_PERMANENT and result.plan is not None:
-            text = f"{result.rule}#{result.variant}: {result.error_code}: {result.error_message}"
-            errors.setdefault(result.plan.source_key, []).append(text)
+        if result.status is not Status.FAILED_PERMANENT:
+            continue
+        if result.plan is None:  # a variant that could not be planned: its result names no object
+            unplanned[(result.rule, result.variant, result.error_message)] += 1
+            continue
+        text = f"{result.rule}#{result.variant}: {result.error_code}: {result.error_message}"
+        errors.setdefault(result.plan.source_key, []).append(text)
+    if unplanned:
+        # The function's own decide() on the same records says whose variant that was (in order, as
+        # many as failed: a record the pre-flight skipped never reached its variants).
+        for decision in (decide(event, rules) for event in parse_event(batch.payload).records):
+            for plan in decision.plans:
+                if isinstance(plan, PlanError) and unplanned[(plan.rule, plan.variant, plan.message)] > 0:
+                    unplanned[(plan.rule, plan.variant, plan.message)] -= 1
+                    text = f"{plan.rule}#{plan.variant}: InvalidKey: {plan.message}"
+                    errors.setdefault(decision.record.key, []).append(text)
     return tuple((r, "; ".join(errors[k])) for r in batch.records if (k := r["oss"]["object"]["key"]) in errors)

@@ -44,7 +44,8 @@ class FailureLog:
 
 
 class FailedEvents:
-    """The objects of a failures file, as a backfill source (resumable by line)."""
+    """The objects of a failures file, as a backfill source (resumable at a record within a line: one
+    line holds a whole failed batch, and a resumed run's batches need not end where a line does)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -55,17 +56,25 @@ class FailedEvents:
         return {"kind": "failures", "path": str(self.path.resolve())}
 
     def entries(self, cursor: dict[str, Any] | None) -> Iterator[tuple[Entry, dict[str, Any]]]:
-        """See :class:`~.objects.Source`: the cursor is ``{"line": lines read}``."""
-        skip = int((cursor or {}).get("line", 0))
+        """See :class:`~.objects.Source`: the cursor is ``{"line": n, "record": i}``, the first ``i``
+        records of line ``n`` read (``{"line": n}`` alone: all of it)."""
+        line_at = int((cursor or {}).get("line", 0))
+        record_at = (cursor or {}).get("record")
         with open(self.path, encoding="utf-8") as lines:
             for number, line in enumerate(lines, start=1):
-                if number <= skip or not line.strip():
+                if number < line_at or not line.strip():
                     continue
-                for rec in json.loads(line)["event"]["events"]:
+                skip = 0
+                if number == line_at:
+                    if record_at is None:
+                        continue
+                    skip = int(record_at)
+                records = json.loads(line)["event"]["events"]
+                for index, rec in enumerate(records[skip:], start=skip + 1):
                     obj = rec["oss"]["object"]
                     modified = parse_time(rec["eventTime"]) if rec.get("eventTime") else None
                     entry = Entry(rec["oss"]["bucket"]["name"], obj["key"], obj.get("size"), obj.get("eTag"), modified)
-                    yield entry, {"line": number}
+                    yield entry, {"line": number, "record": index}
         self._done = True
 
     def fraction(self) -> float | None:

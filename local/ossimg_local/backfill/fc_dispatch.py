@@ -19,19 +19,21 @@ its end; one FC does not know (404) is invoked again (the function's lineage mak
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fc2.fc_exceptions import FcError
+from requests import RequestException
 
 from ossimg.pipeline import Status
 
 from .batches import Batch
-from .dispatch import Settled
+from .dispatch import DispatchError, Settled
 
 IN_FLIGHT = ("Enqueued", "Dequeued", "Running", "Retrying", "Stopping")
 ALL = "*"  # what the function's summary counts: every variant of the batch
@@ -39,21 +41,28 @@ SUMMARY_FIELDS = {"ok": Status.OK, "up_to_date": Status.UP_TO_DATE, "failed_perm
 THROTTLED = 429
 
 
-def quiet_fc2() -> None:
-    """aliyun-fc2 logs every 4xx answer, with the request's headers, as an ERROR of the root logger; a
-    backfill expects some (404: a task FC does not know) and says what went wrong itself."""
-    root = logging.getLogger()
-    if not any(isinstance(f, _Fc2Lines) for f in root.filters):
-        root.addFilter(_Fc2Lines())
+@contextlib.contextmanager
+def quiet_sdk() -> Iterator[None]:
+    """While a backfill talks to FC: no aliyun-fc2 or urllib3 log line. fc2 logs every 4xx answer, with
+    the request's headers, as an ERROR of the root logger (a filter there sees them: they start there);
+    a backfill expects some (404: a task FC does not know). urllib3 logs each retry as a WARNING of
+    ``urllib3.connectionpool``, which a filter on the root or on ``urllib3`` never sees (filters apply
+    only where a record starts), so the ``urllib3`` logger's level is raised instead, and its children,
+    whose level is unset, inherit it. The backfill says what went wrong itself, in one line."""
+    root, urllib3 = logging.getLogger(), logging.getLogger("urllib3")
+    fc2_lines, level = _Fc2Lines(), urllib3.level
+    root.addFilter(fc2_lines)
+    urllib3.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        root.removeFilter(fc2_lines)
+        urllib3.setLevel(level)
 
 
 class _Fc2Lines(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return f"{os.sep}fc2{os.sep}" not in record.pathname
-
-
-class DispatchError(RuntimeError):
-    """The function cannot be used for a backfill as it is configured; the message says what to change."""
 
 
 class RateLimit:
@@ -113,6 +122,8 @@ class FcDispatcher:
             config = self._client.get_function_async_invoke_config(
                 self._service, self._qualifier or "LATEST", self._function
             ).data
+        except RequestException as exc:
+            raise self._gone(exc) from None
         except FcError as exc:
             raise DispatchError(
                 f"{self._service}/{self._function}: cannot read its async invocation config "
@@ -138,6 +149,8 @@ class FcDispatcher:
                     headers=headers,
                     qualifier=self._qualifier or None,
                 )
+            except RequestException as exc:
+                raise self._gone(exc) from None
             except FcError as exc:
                 if exc.status_code == THROTTLED:
                     self._sleep(self._poll)
@@ -197,6 +210,12 @@ class FcDispatcher:
             why = (state or {}).get("invocationErrorMessage") or "FC does not know this task"
             self._settled.append(Settled(batch, False, f"{status or 'Unknown'}: {why}"))
 
+    def _gone(self, exc: RequestException) -> DispatchError:
+        """FC stopped answering (after the client's own retries): one line naming the option to check."""
+        return DispatchError(
+            f"FC at {self._client.endpoint} does not answer ({type(exc).__name__}): check --fc-endpoint and the network"
+        )
+
     def state(self, task_id: str) -> dict[str, Any] | None:
         """GetStatefulAsyncInvocation; None when FC does not know the task. Raises FcError."""
         name = self._service + (f".{self._qualifier}" if self._qualifier else "")
@@ -206,6 +225,8 @@ class FcDispatcher:
         )
         try:
             answer = self._client._do_request("GET", path, self._client._build_common_headers("GET", path, {}))
+        except RequestException as exc:
+            raise self._gone(exc) from None
         except FcError as exc:
             if exc.status_code == 404:
                 return None

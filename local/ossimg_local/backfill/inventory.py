@@ -17,11 +17,16 @@ the MD5 of manifest.json) and the lists under ``<…>/<inventory id>/data/<uuid>
 the ``Key`` column is URL-encoded ("Object名称使用URL编码, 您必须解码后查看"); each object appears in
 exactly one file. The files are in the destination bucket, the manifest's own bucket.
 
-Readings taken where the pages are silent: a key is percent-decoded (``%2F``, ``%20``), never
-``+``-as-space; ``LastModifiedDate`` is read as ISO 8601 UTC (with ``:`` or ``-`` between time parts);
-an ``ETag`` may be quoted; a first row that repeats the schema's names is a header and skipped; with
-``IsLatest`` / ``IsDeleteMarker`` (inventories of all versions) only the current, non-deleted version
-counts. Files are streamed (gunzip as they download) and their MD5 checked at their end.
+Readings taken where the pages are silent: a key is decoded as a form value (``unquote_plus``: ``%XX``
+and ``+`` as a space). OSS does not say how it encodes a space there. The format copies S3's inventory,
+which writes a space as ``+`` and a ``+`` as ``%2B`` (cloud-custodian issue #1997); OSS's own
+``encoding-type=url`` listings write both as ``%20`` and ``%2B``, since its Go SDK decodes them with
+``url.QueryUnescape`` (``+`` is a space) and oss2 with ``unquote`` (``+`` is a plus) and both read keys
+right. Only an encoder that left ``+`` bare would be misread, and neither does. ``LastModifiedDate``
+is read as ISO 8601 UTC (with ``:`` or ``-`` between time parts); an ``ETag`` may be quoted; a first
+row that repeats the schema's names is a header and skipped; with ``IsLatest`` / ``IsDeleteMarker``
+(inventories of all versions) only the current, non-deleted version counts. Files are streamed
+(gunzip as they download) and their MD5 checked at their end.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any, NamedTuple
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from .objects import Entry, parse_time
 
@@ -117,7 +122,7 @@ def _entry(values: list[str], manifest: Manifest, where: str, row: int) -> Entry
     except ValueError as exc:
         raise InventoryError(f"oss://{manifest.bucket}/{where} row {row}: {exc}") from None
     try:
-        key = unquote(fields["Key"], errors="strict")
+        key = unquote_plus(fields["Key"], errors="strict")
     except UnicodeDecodeError:
         raise InventoryError(
             f"oss://{manifest.bucket}/{where} row {row}: the Key {fields['Key'][:80]!r} does not URL-decode to UTF-8"

@@ -7,8 +7,9 @@ has no inventory scheduler; this tool lists a bucket and writes the same objects
 never held in memory; each list is built in a temporary file).
 
 Readings where OSS's pages are silent: ``LastModifiedDate`` is written as ISO 8601 UTC
-(``2024-05-01T08:00:00.000Z``), keys are percent-encoded with ``/`` kept, every value is quoted, and
-MD5 checksums are upper-case hex (as the documented example is).
+(``2024-05-01T08:00:00.000Z``), keys are percent-encoded with ``/`` kept (a space as ``%20``, a ``+``
+as ``%2B``: the same key whether read as a path or, as ``inventory.py`` reads it, as a form value),
+every value is quoted, and MD5 checksums are upper-case hex (as the documented example is).
 """
 
 from __future__ import annotations

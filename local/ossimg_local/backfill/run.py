@@ -3,8 +3,9 @@
 Each object is decided with the same ``decide()`` the function runs, so objects no rule wants (or
 that are outputs, or that the function would skip before reading them) are counted and never sent.
 The rest become records of batches; at most ``capacity`` batches are in flight, and the checkpoint
-moves with each dispatch (see ``checkpoint.py``). Counts in the checkpoint cover exactly the objects
-up to its cursor, so a resumed run's totals are those of one uninterrupted run.
+moves with each dispatch, and every ``read_through`` entries read without one (a long stretch of
+objects no rule wants still moves it; see ``checkpoint.py``). Counts in the checkpoint cover exactly
+the objects up to its cursor, so a resumed run's totals are those of one uninterrupted run.
 
 Ctrl-C stops reading; a dispatcher whose work dies with this process (``--via local``) first lets
 the batches under way finish (a second Ctrl-C does not wait), one whose work goes on elsewhere
@@ -27,6 +28,7 @@ from .progress import Counts, Progress
 
 POLL = 0.05  # seconds between looks at what settled while waiting for room
 WHOLE = Window()
+READ_THROUGH = 1000  # entries read without a dispatch before the cursor and counts move anyway
 
 
 @dataclass
@@ -42,6 +44,7 @@ class Backfill:
     region: str
     batch_size: int = 16
     window: Window = WHOLE
+    read_through: int = READ_THROUGH
 
     def __post_init__(self) -> None:
         self.committed = Counts.from_doc(self.checkpoint.counts)
@@ -57,6 +60,8 @@ class Backfill:
         KeyboardInterrupt after saving the checkpoint when interrupted."""
         try:
             self._read()
+            while self.dispatcher.in_flight():
+                self._settle(self.dispatcher.wait(POLL * 10))
         except KeyboardInterrupt:
             try:
                 while self.dispatcher.waits_on_interrupt and self.dispatcher.in_flight():
@@ -64,8 +69,9 @@ class Backfill:
             finally:
                 self.checkpoint.save(force=True)
             raise
-        while self.dispatcher.in_flight():
-            self._settle(self.dispatcher.wait(POLL * 10))
+        except Exception:  # e.g. FC stopped answering: what was done so far still counts on resume
+            self.checkpoint.save(force=True)
+            raise
         self.checkpoint.save(force=True)
         self.progress.update(self.counts, self.source.fraction(), force=True)
         self.checkpoint.finish()
@@ -75,25 +81,39 @@ class Backfill:
         for batch in list(self.checkpoint.pending.values()):
             self.dispatcher.resume(batch)
         packer = Packer(f"{self.checkpoint.run_id}-{self.checkpoint.session}", self.batch_size)
+        previous = self.checkpoint.cursor  # the cursor after the entry before this one
         for entry, cursor in self.source.entries(self.checkpoint.cursor):
             doc = self._admit(entry)
-            if doc is None:
-                self.reading.listed += 1
-                self._show()
-                continue
-            before = packer.overflow(doc)
-            if before is not None:
-                self._dispatch(before)  # this object starts the next batch: not counted yet
+            if doc is not None:
+                before = packer.overflow(doc)
+                if before is not None:
+                    # This object starts the next batch (not counted yet); what was read since the closed
+                    # batch's last record was counted: it resumes after those, before this one.
+                    before.cursor = previous
+                    self._dispatch(before)
+                self.reading.matched += 1
             self.reading.listed += 1
-            self.reading.matched += 1
-            full = packer.add(doc, cursor)
-            if full is not None:
+            if doc is not None and (full := packer.add(doc, cursor)) is not None:
                 self._dispatch(full)
+            elif self.reading.listed >= self.read_through:
+                self._read_through(packer, cursor)
+            previous = cursor
             self._show()
         last = packer.flush()
         if last is not None:
             self._dispatch(last)
         self._commit()
+
+    def _read_through(self, packer: Packer, cursor: dict[str, object]) -> None:
+        """``read_through`` entries read and nothing dispatched (objects no rule wants, out of the window):
+        send the batch being filled, or just move the cursor, so a resume starts here, counted once."""
+        partial = packer.flush()
+        if partial is not None:
+            partial.cursor = cursor
+            self._dispatch(partial)
+        else:
+            self.checkpoint.read_to(cursor)
+            self._commit()
 
     def _admit(self, entry: Entry) -> dict[str, object] | None:
         """The record to send for ``entry``, or None (counted by reason) when there is nothing to do."""

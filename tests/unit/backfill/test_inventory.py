@@ -72,6 +72,16 @@ def test_keys_are_url_decoded_and_fields_typed():
     ]
 
 
+@pytest.mark.parametrize(("written", "key"), [
+    ("photos/a+b.jpg", "photos/a b.jpg"),  # S3's inventory (the format OSS copies) writes a space as '+'
+    ("photos/a%2Bb.jpg", "photos/a+b.jpg"),  # ... and a '+' as %2B
+    ("photos/a%20b.jpg", "photos/a b.jpg"),  # OSS's url-encoded listings write a space as %20
+])  # fmt: skip
+def test_keys_are_decoded_as_form_values(written, key):
+    ((entry, _),) = rows(csv_gz([["src", written, "1", "", ""]]))
+    assert entry.key == key
+
+
 def test_resumes_at_a_row():
     data = csv_gz([["src", f"k{n}", "1", "", ""] for n in range(5)])
     assert [(e.key, row) for e, row in rows(data, skip=3)] == [("k3", 4), ("k4", 5)]

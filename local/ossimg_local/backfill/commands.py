@@ -121,9 +121,9 @@ def _survey(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, sour
 def _backfill(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client, source: Source) -> int:
     with contextlib.ExitStack() as stack:
         if args.via == "fc":
-            from .fc_dispatch import quiet_sdk
+            from ..deploy.fcclient import quiet
 
-            stack.enter_context(quiet_sdk())
+            stack.enter_context(quiet())
         return _fill(args, rules, client, source)
 
 

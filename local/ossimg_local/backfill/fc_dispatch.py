@@ -19,12 +19,9 @@ its end; one FC does not know (404) is invoked again (the function's lineage mak
 
 from __future__ import annotations
 
-import contextlib
 import json
-import logging
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from fc2.fc_exceptions import FcError
@@ -39,30 +36,6 @@ IN_FLIGHT = ("Enqueued", "Dequeued", "Running", "Retrying", "Stopping")
 ALL = "*"  # what the function's summary counts: every variant of the batch
 SUMMARY_FIELDS = {"ok": Status.OK, "up_to_date": Status.UP_TO_DATE, "failed_permanent": Status.FAILED_PERMANENT}
 THROTTLED = 429
-
-
-@contextlib.contextmanager
-def quiet_sdk() -> Iterator[None]:
-    """While a backfill talks to FC: no aliyun-fc2 or urllib3 log line. fc2 logs every 4xx answer, with
-    the request's headers, as an ERROR of the root logger (a filter there sees them: they start there);
-    a backfill expects some (404: a task FC does not know). urllib3 logs each retry as a WARNING of
-    ``urllib3.connectionpool``, which a filter on the root or on ``urllib3`` never sees (filters apply
-    only where a record starts), so the ``urllib3`` logger's level is raised instead, and its children,
-    whose level is unset, inherit it. The backfill says what went wrong itself, in one line."""
-    root, urllib3 = logging.getLogger(), logging.getLogger("urllib3")
-    fc2_lines, level = _Fc2Lines(), urllib3.level
-    root.addFilter(fc2_lines)
-    urllib3.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        root.removeFilter(fc2_lines)
-        urllib3.setLevel(level)
-
-
-class _Fc2Lines(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return f"{os.sep}fc2{os.sep}" not in record.pathname
 
 
 class RateLimit:

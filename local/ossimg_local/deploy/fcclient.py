@@ -46,26 +46,29 @@ class DeployError(Exception):
         self.usage = usage
 
 
-class _SdkNoise(logging.Filter):
-    """Drops fc2's own log records (they carry request headers) and urllib3's retry warnings."""
+class _Fc2Lines(logging.Filter):
+    """Drops fc2's own log records (they carry request headers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from_fc2 = "/fc2/" in record.pathname.replace("\\", "/")
-        return not (from_fc2 or record.name.startswith("urllib3"))
+        return "/fc2/" not in record.pathname.replace("\\", "/")
 
 
 @contextlib.contextmanager
 def quiet() -> Iterator[None]:
-    """No fc2 or urllib3 log line reaches any handler while this is active."""
-    noise = _SdkNoise()
+    """No fc2 or urllib3 log line reaches any handler while this is active. fc2's lines start at the
+    root logger, where a filter sees them; urllib3's retry warnings start at ``urllib3.connectionpool``,
+    which a filter on the root or on ``urllib3`` never sees (filters apply only where a record starts),
+    so the ``urllib3`` logger's level is raised instead, and its children, whose level is unset,
+    inherit it."""
     root, urllib3 = logging.getLogger(), logging.getLogger("urllib3")
-    root.addFilter(noise)
-    urllib3.addFilter(noise)
+    fc2_lines, level = _Fc2Lines(), urllib3.level
+    root.addFilter(fc2_lines)
+    urllib3.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        root.removeFilter(noise)
-        urllib3.removeFilter(noise)
+        root.removeFilter(fc2_lines)
+        urllib3.setLevel(level)
 
 
 def reachable(endpoint: str, timeout: float = 5.0) -> None:

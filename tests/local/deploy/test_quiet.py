@@ -1,4 +1,4 @@
-"""While a backfill talks to FC, the SDKs under it print nothing: the backfill says what went wrong itself."""
+"""While deploy or a backfill talks to FC, the SDKs under it print nothing: ossimg says what went wrong itself."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from ossimg_local.backfill.fc_dispatch import quiet_sdk
+from ossimg_local.deploy.fcclient import quiet
 
 
 class Kept(logging.Handler):
@@ -28,7 +28,7 @@ def _kept():
 
 def test_urllib3_retry_warnings_reach_no_handler_while_quiet_and_do_again_after(kept):
     retrying = logging.getLogger("urllib3.connectionpool")  # where urllib3's retry warnings start
-    with quiet_sdk():
+    with quiet():
         retrying.warning("Retrying (Retry(total=4)) after connection broken by NewConnectionError")
     assert kept == []
     retrying.warning("after")

@@ -99,28 +99,39 @@ def gif_layout(fp: BinaryIO) -> GifLayout:
 
 
 SOS, EOI = b"\xff\xda", b"\xff\xd9"
+# Frames coded sequentially (baseline, extended, arithmetic): every component is coded in exactly one
+# scan (ITU-T T.81, 4.10), so a first scan that holds them all is the frame's only scan.
+SEQUENTIAL = (b"\xc0", b"\xc1", b"\xc9")
+# Start-of-frame markers; C4 (DHT), C8 (JPG) and CC (DAC) share the range but are no frames.
+FRAMES = tuple(bytes([k]) for k in range(0xC0, 0xD0) if k not in (0xC4, 0xC8, 0xCC))
 
 
-def _to_first_scan(reader: _Reader) -> bool:
-    """Walk a JPEG's header segments (APPn, DQT, SOF, DHT…) to its first SOS; False when they do
-    not lead there. An EXIF thumbnail inside APP1 has scans of its own that must not be counted."""
+def _to_first_scan(reader: _Reader) -> tuple[bool, int]:
+    """Walk a JPEG's header segments (APPn, DQT, SOF, DHT…) to its first SOS: whether they lead
+    there, and the frame's component count when it is coded sequentially (0 otherwise). An EXIF
+    thumbnail inside APP1 has scans of its own that must not be counted."""
     if reader.read(2) != b"\xff\xd8":
-        return False
+        return False, 0
+    sequential_components, hierarchical = 0, False
     while True:
         if reader.read(1) != b"\xff":
-            return False
+            return False, 0
         kind = reader.read(1)
         while kind == b"\xff":  # fill bytes may precede a marker
             kind = reader.read(1)
         if kind is None:
-            return False
+            return False, 0
         if kind == SOS[1:]:
-            return True
+            return True, 0 if hierarchical else sequential_components
         if kind == b"\x01" or b"\xd0" <= kind <= b"\xd7":
             continue  # markers without a length
         length = reader.read(2)
-        if length is None or reader.read(max(0, int.from_bytes(length, "big") - 2)) is None:
-            return False
+        segment = reader.read(max(0, int.from_bytes(length, "big") - 2)) if length is not None else None
+        if segment is None:
+            return False, 0
+        hierarchical = hierarchical or kind == b"\xde"  # DHP: more frames follow, each with its scans
+        if kind in FRAMES:
+            sequential_components = segment[5] if kind in SEQUENTIAL and len(segment) > 5 else 0
 
 
 # What a JPEG whose headers cannot be walked is taken to have: the costly kind.
@@ -129,11 +140,19 @@ UNKNOWN_SCANS = 2
 
 def jpeg_scans(fp: BinaryIO) -> int:
     """The number of scans of a JPEG's first image: 1 for a baseline file, more for a progressive
-    or non-interleaved one. Entropy-coded data never holds 0xFF followed by a marker byte (it is
-    stuffed as FF 00), so counting SOS markers up to the first EOI is exact."""
+    or non-interleaved one. A sequential frame whose first scan holds every component has no other
+    (most photos: found from the headers alone). Otherwise the SOS markers up to the first EOI are
+    counted, which is exact: entropy-coded data never holds 0xFF followed by a marker byte (it is
+    stuffed as FF 00)."""
     reader = _Reader(fp)
-    if not _to_first_scan(reader):
+    found, components = _to_first_scan(reader)
+    if not found:
         return UNKNOWN_SCANS
+    scan_header = reader.read(3)  # the SOS segment's length, then its component count
+    if scan_header is None:
+        return UNKNOWN_SCANS
+    if components and scan_header[2] == components:
+        return 1
     scans, data = 1, reader.rest()
     while len(data) > 1:
         end = data.find(EOI)

@@ -5,9 +5,9 @@ function does up to the point where the object's own bytes are read (the pre-fli
 stage) and OSS is called.
 
 A completed upload is planned: the variants its rules name. A deleted object is planned too when a
-rule that matches its key says ``on_delete: remove``: the variants to delete, found by rendering
+rule whose key filters match it says ``on_delete: remove``: the variants to delete, found by rendering
 their keys again from the deleted key (never by listing or guessing); the removal stage deletes only
-those whose recorded source proves they were made from it.
+those whose recorded source and variant prove they were made from it by that variant.
 """
 
 from __future__ import annotations

@@ -185,29 +185,22 @@ def _dispatcher(args: argparse.Namespace, rules: RuleIndex, client: Oss2Client) 
     if args.via == "local":
         log = open(args.log, "a", encoding="utf-8") if args.log else None  # noqa: SIM115 (kept for the run)
         return LocalDispatcher(rules, client, workers=args.workers, timeout=args.timeout, log=log)
-    import fc2
-
-    from ..deploy.fcclient import DeployError, reachable
+    from ..deploy.fcclient import DeployError
+    from ..deploy.fcclient import client as fc_client
     from .fc_dispatch import FcDispatcher
 
     if not args.fc_endpoint:
         raise UsageError("--via fc needs --fc-endpoint (https://<account>.<region>.fc.aliyuncs.com)")
-    try:  # else fc2 retries a refused connection for half a minute before it says so
-        reachable(args.fc_endpoint)
+    creds = _credentials(args)
+    if args.fc_access_key_id:  # a key of its own for FC
+        creds = Credentials(args.fc_access_key_id, args.fc_access_key_secret or "")
+    try:  # fc_client() checks something answers first: fc2 retries a refused connection for half a minute
+        fc = fc_client(args.fc_endpoint, creds.access_key_id, creds.access_key_secret, creds.security_token or "")
     except DeployError:
         raise UsageError(
             f"cannot reach FC at {args.fc_endpoint}: nothing answers there; check --fc-endpoint, which is "
             "https://<account id>.<region>.fc.aliyuncs.com"
         ) from None
-    creds = _credentials(args)
-    if args.fc_access_key_id:  # a key of its own for FC
-        creds = Credentials(args.fc_access_key_id, args.fc_access_key_secret or "")
-    fc = fc2.Client(
-        endpoint=args.fc_endpoint,
-        accessKeyID=creds.access_key_id,
-        accessKeySecret=creds.access_key_secret,
-        securityToken=creds.security_token or "",
-    )
     dispatcher = FcDispatcher(
         fc,
         args.service,

@@ -1,5 +1,5 @@
-"""OSS trigger filtering, shared by the template reader (fc) and the emulator's notifications, which
-never import each other."""
+"""OSS trigger filtering, shared by the template reader and the local FC API (fc), the emulator's
+notifications and deploy's plan, which never import one another's filter rules."""
 
 from __future__ import annotations
 
@@ -13,3 +13,10 @@ def trigger_matches(
         return False
     names = {e.removeprefix("oss:") for e in events}
     return event_name in names or f"{event_name.partition(':')[0]}:*" in names
+
+
+def filters_overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Could one key match both ``(prefix, suffix)`` filters? OSS refuses two such triggers on a
+    bucket for the same event type."""
+    (pa, sa), (pb, sb) = a, b
+    return (pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..fc.template import FunctionSpec
+from ..triggers import filters_overlap
 from .fcclient import call, get_or_none
 
 # FC 2.0's ranges for asynchronous invocation (PutFunctionAsyncInvokeConfig; platform-facts).
@@ -266,10 +267,7 @@ def _filter(trigger: dict[str, Any]) -> tuple[str, str]:
 
 def _overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Could one object match both triggers' filters (on the same bucket)? FC refuses that."""
-    if a.get("sourceArn") != b.get("sourceArn"):
-        return False
-    (pa, sa), (pb, sb) = _filter(a), _filter(b)
-    return (pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa))
+    return a.get("sourceArn") == b.get("sourceArn") and filters_overlap(_filter(a), _filter(b))
 
 
 def _new_or_changed_triggers(want: Desired, have: Current, replaced: set[str]) -> list[Change]:

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..triggers import filters_overlap
+
 OSS_EVENTS = (
     {
         "oss:ObjectCreated:" + name
@@ -111,8 +113,7 @@ def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
     if not any(_same_event(x, y) for x in a["events"] for y in b["events"]):
         return False
     ka, kb = a["filter"]["key"], b["filter"]["key"]
-    pa, pb, sa, sb = ka.get("prefix", ""), kb.get("prefix", ""), ka.get("suffix", ""), kb.get("suffix", "")
-    return bool((pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa)))
+    return filters_overlap((ka.get("prefix", ""), ka.get("suffix", "")), (kb.get("prefix", ""), kb.get("suffix", "")))
 
 
 def _same_event(x: str, y: str) -> bool:

@@ -1,16 +1,22 @@
-"""Claims: one instance makes a variant while duplicate deliveries of the same event wait for it.
+"""Claims: one instance makes an upload's variants while duplicate deliveries of the same event wait.
 
 FC delivers OSS events at least once, and two deliveries of one event may run at the same time on
-two instances (platform-facts §0.2). Lineage alone cannot stop both from making the variant: each
-sees "not done yet". So before its IMG call an instance creates a claim object with
-``x-oss-forbid-overwrite`` (OSS lets exactly one such PUT succeed); the others wait, then find the
-variant up to date. A claim names the source version and variant (the lineage value), so a *newer*
-upload of the same key is never held up by an older one's claim.
+two instances (platform-facts §0.2). Lineage alone cannot stop both from making the variants: each
+sees "not done yet". So before it looks at any variant, an instance creates one claim object for the
+source version with ``x-oss-forbid-overwrite`` (OSS lets exactly one such PUT succeed); the others
+wait for it to go. Claiming *before* looking closes the race: an owner records every lineage before
+it deletes its claim, so whoever holds the claim next sees everything an earlier owner made, and
+skips it. A claim names the source version (its ETag), so a *newer* upload of the same key is never
+held up by an older one's claim.
+
+One claim covers all of an upload's variants: two requests per upload (create, delete) instead of
+three per variant (create, look again, delete), which is most of what a first delivery costs beyond
+its IMG calls.
 
 A claim lives as long as its owner's invocation can (its TTL, kept in the claim); the owner deletes
 it when done. A claim older than its TTL, by OSS's own clock (the answer's ``Date`` minus the
 claim's ``Last-Modified``), belongs to an instance that died: it is taken over. Two retries racing
-for one dead claim may both run the variant: the output is the same either way.
+for one dead claim may both make a variant: the output is the same either way.
 """
 
 from __future__ import annotations
@@ -18,11 +24,11 @@ from __future__ import annotations
 import enum
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import quote
 
 from .errors import OssCallError
-from .lineage import is_current
 
 if TYPE_CHECKING:
     from .pipeline import Execution
@@ -32,30 +38,33 @@ PREFIX = ".ossimg/claims/"
 CLAIM = "ossimg-claim"
 TTL = "ossimg-claim-ttl"
 # Never wait for another instance past this share of what is left of the invocation: leave time to
-# make the variant ourselves should the other one give up.
+# make the variants ourselves should the other one give up.
 WAIT_SHARE = 0.5
 
 
 class Outcome(enum.Enum):
-    """What trying to claim a variant gave."""
+    """What trying to claim an upload's variants gave."""
 
-    OWNED = "owned"  # ours to make
-    DONE = "done"  # another instance made it while we waited
+    OWNED = "owned"  # ours: look at the variants, make what is not done, then release
     BUSY = "busy"  # another instance still holds it: let FC retry the event later
 
 
 class Claim(NamedTuple):
-    """Where a variant's claim lives, and what it says."""
+    """Where a claim lives, and the source version it names."""
 
     bucket: str
     key: str
-    lineage: str
+    source: str  # ``<bucket>/<key>`` percent-encoded (header values are ASCII), ``:``, the ETag
 
 
-def claim_for(plan: VariantPlan, expected: str) -> Claim:
-    """The claim of ``plan``'s output for one source version: in the target bucket, under PREFIX."""
-    digest = hashlib.sha256(f"{plan.target_bucket}/{plan.target_key}\x00{expected}".encode()).hexdigest()
-    return Claim(plan.target_bucket, PREFIX + digest[:40], expected)
+def claim_for(plans: Sequence[VariantPlan], etag: str) -> Claim:
+    """The claim on making ``plans`` (one upload's variants, in rule order) from the source version
+    ``etag``. It lives under PREFIX in the bucket the first variant is written to: always the same one
+    for the same rules, and one the role writes to already."""
+    first = plans[0]
+    source = f"{quote(f'{first.source_bucket}/{first.source_key}', safe='/')}:{etag.upper()}"
+    digest = hashlib.sha256(source.encode("ascii")).hexdigest()
+    return Claim(first.target_bucket, PREFIX + digest[:40], source)
 
 
 def is_claim_key(key: str) -> bool:
@@ -63,38 +72,23 @@ def is_claim_key(key: str) -> bool:
     return key.startswith(PREFIX)
 
 
-def acquire(
-    ex: Execution, plan: VariantPlan, claim: Claim, attempts: list[int], sleep: Callable[[float], None] = time.sleep
-) -> Outcome:
+def acquire(ex: Execution, claim: Claim, attempts: list[int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
     """Take ``claim``, waiting while a live one is held elsewhere. Raises OssCallError."""
-    meta = {CLAIM: claim.lineage, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}"}
+    meta = {CLAIM: claim.source, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}"}
     give_up = ex.deadline.remaining() * (1 - WAIT_SHARE)
     pause = 0.05
     while True:
         if ex.call(lambda: ex.client.put_marker(claim.bucket, claim.key, meta, exclusive=True), attempts):
-            return _owned_unless_done(ex, plan, claim, attempts)
+            return Outcome.OWNED
         held = ex.call(lambda: ex.client.stat(claim.bucket, claim.key), attempts)
         if held is not None and held.age > float(held.meta.get(TTL, "0") or 0):
             # Its owner can no longer be running: take it over.
             ex.call(lambda: ex.client.put_marker(claim.bucket, claim.key, meta, exclusive=False), attempts)
-            return _owned_unless_done(ex, plan, claim, attempts)
+            return Outcome.OWNED
         if ex.deadline.remaining() - pause < give_up:
             return Outcome.BUSY
         sleep(pause)
         pause = min(pause * 2, 1.0)
-
-
-def _owned_unless_done(ex: Execution, plan: VariantPlan, claim: Claim, attempts: list[int]) -> Outcome:
-    """Ours now, unless the instance that held the claim before us made the variant: an owner
-    records the lineage before it deletes its claim, so once we hold the claim, the lineage shows it."""
-    try:
-        done = ex.call(lambda: ex.client.user_meta(plan.target_bucket, plan.target_key), attempts)
-    except OssCallError:
-        return Outcome.OWNED  # unknown: make it; raising here would leave our claim behind, unreleased
-    if is_current(done, claim.lineage):
-        release(ex, claim)
-        return Outcome.DONE
-    return Outcome.OWNED
 
 
 def release(ex: Execution, claim: Claim) -> str:

@@ -1,11 +1,12 @@
 """Run decided records through an OssClient, concurrently and bounded, each ending in its own result.
 
-Two stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
-whether OSS IMG can read it at all. Variants: skip one whose output already records this source
-version and variant (lineage), else claim it (so a duplicate delivery running at the same time
-waits instead of repeating it), run the IMG call, record the lineage and release the claim.
-Transient failures are retried with backoff inside the invocation's deadline; permanent ones are
-not. Every record and every variant ends in its own typed result, in the order they came.
+Three stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
+whether OSS IMG can read it at all. Claim: one claim per record to make (so a duplicate delivery
+running at the same time waits instead of repeating it). Variants: skip one whose output already
+records this source version and variant (lineage), else run the IMG call and record the lineage;
+then the claims are released. Transient failures are retried with backoff inside the invocation's
+deadline; permanent ones are not. Every record and every variant ends in its own typed result, in
+the order they came.
 """
 
 from __future__ import annotations
@@ -149,21 +150,31 @@ class Execution:
 
 
 def run_decisions(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOutcome]:
-    """Pre-flight every planned record, then make the variants of those that pass; a failure of one
-    never stops the others. One outcome per decision, in order."""
+    """Pre-flight every planned record, claim those that pass, then make their variants; a failure
+    of one never stops the others. One outcome per decision, in order."""
     checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
-    work: list[tuple[int, VariantPlan | PlanError, str]] = []  # (record, plan, the source version it reads)
-    for index, (decision, check) in enumerate(zip(decisions, checks, strict=True)):
-        if check.reason is None:
-            # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
-            work += [(index, plan, decision.record.etag or check.etag) for plan in decision.plans]
-    results = ex.map(lambda item: _run_one(ex, item[1], item[2]), work)
-    made: list[list[VariantResult]] = [[] for _ in decisions]
-    for (index, _, _), result in zip(work, results, strict=True):
-        made[index].append(result)
+    # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
+    etags = [d.record.etag or check.etag for d, check in zip(decisions, checks, strict=True)]
+    passed = [i for i, check in enumerate(checks) if check.reason is None]
+    wanted = {i: _claim_for(ex, decisions[i].plans, etags[i]) for i in passed}
+    # Each claim is taken once, and each variant made once, however many records name the same
+    # source version: a record repeated in one event would otherwise wait for its twin's claim.
+    distinct = list(dict.fromkeys(claim for claim in wanted.values() if claim is not None))
+    held: dict[claims.Claim | None, Guard] = dict(zip(distinct, ex.map(lambda c: _take(ex, c), distinct), strict=True))
+    work: dict[tuple[VariantPlan | PlanError, str], Guard] = {}
+    for i in passed:
+        for plan in decisions[i].plans:
+            work.setdefault((plan, etags[i]), held.get(wanted[i], UNGUARDED))
+    try:
+        results = ex.map(lambda item: _run_one(ex, *item[0], item[1]), list(work.items()))
+    finally:
+        ex.map(lambda claim: claims.release(ex, claim), [g.claim for g in held.values() if g.claim])
+    done = dict(zip(work, results, strict=True))
     return [
-        RecordOutcome(decision, check.reason, check.unread, tuple(variants))
-        for decision, check, variants in zip(decisions, checks, made, strict=True)
+        RecordOutcome(decision, check.reason, check.unread, tuple(done[(p, etag)] for p in decision.plans))
+        if check.reason is None
+        else RecordOutcome(decision, check.reason, check.unread)
+        for decision, check, etag in zip(decisions, checks, etags, strict=True)
     ]
 
 
@@ -183,35 +194,51 @@ def _preflight(ex: Execution, record: ObjectEvent) -> Preflight:
         return Preflight(suffix_reason(record.key), unread=exc)
 
 
-def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str) -> VariantResult:
+class Guard(NamedTuple):
+    """What claiming a record gave its variants: our claim (released once they end), a claim held
+    elsewhere, or no claim at all (and the code of the error that kept us from taking one)."""
+
+    claim: claims.Claim | None = None
+    busy: bool = False
+    error: str = ""
+
+
+UNGUARDED = Guard()  # a dry run, or nothing to name a claim by
+
+
+def _claim_for(ex: Execution, plans: Sequence[VariantPlan | PlanError], etag: str) -> claims.Claim | None:
+    made = [p for p in plans if not isinstance(p, PlanError)]
+    if ex.dry_run or not etag or not made:  # nothing to make, or no version to name
+        return None
+    return claims.claim_for(made, etag)
+
+
+def _take(ex: Execution, claim: claims.Claim) -> Guard:
+    try:
+        outcome = claims.acquire(ex, claim, [0])
+    except OssCallError as exc:
+        # No claim (a role without access to the claims prefix, say): make the variants anyway;
+        # only a duplicate delivery running at this very moment could then repeat them.
+        return Guard(error=exc.code)
+    return Guard(claim) if outcome is claims.Outcome.OWNED else Guard(busy=True)
+
+
+def _run_one(ex: Execution, plan: VariantPlan | PlanError, etag: str, guard: Guard) -> VariantResult:
     if isinstance(plan, PlanError):
         return VariantResult.unplanned(plan)
     started = time.perf_counter()
+    if guard.busy:
+        busy = "another instance is making this upload's variants right now; FC retries the event later"
+        return VariantResult(
+            plan.rule, plan.variant, Status.FAILED_TRANSIENT, ms_since(started), plan, None, "ClaimHeld", busy
+        )
     expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
     if etag and _current(ex, plan, expected):
         return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
     if ex.dry_run:
         return VariantResult(plan.rule, plan.variant, Status.WOULD_MAKE, ms_since(started), plan)
-    if not etag:  # no version to record: neither lineage nor a claim can name it
-        return _make(ex, plan, "", started)
-    claim = claims.claim_for(plan, expected)
-    try:
-        outcome = claims.acquire(ex, plan, claim, [0])
-    except OssCallError as exc:
-        # No claim (a role without access to the claims prefix, say): make the variant anyway;
-        # only a duplicate delivery running at this very moment could then repeat it.
-        return _make(ex, plan, expected, started, claim_error=exc.code)
-    if outcome is claims.Outcome.DONE:
-        return VariantResult(plan.rule, plan.variant, Status.UP_TO_DATE, ms_since(started), plan)
-    if outcome is claims.Outcome.BUSY:
-        busy = "another instance is making this variant right now; FC retries the event later"
-        return VariantResult(
-            plan.rule, plan.variant, Status.FAILED_TRANSIENT, ms_since(started), plan, None, "ClaimHeld", busy
-        )
-    try:
-        return _make(ex, plan, expected, started)
-    finally:
-        claims.release(ex, claim)
+    # Without a source version to record, neither lineage nor a claim can name it.
+    return _make(ex, plan, expected if etag else "", started, claim_error=guard.error)
 
 
 def _make(ex: Execution, plan: VariantPlan, expected: str, started: float, claim_error: str = "") -> VariantResult:

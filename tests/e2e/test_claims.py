@@ -1,4 +1,4 @@
-"""Duplicate deliveries running at the same time: one instance makes each variant, the others wait.
+"""Duplicate deliveries running at the same time: one instance makes an upload's variants, the others wait.
 
 The two "instances" here are two threads, each with its own OSS client, running the use case on the
 same event against the emulator; the emulator's counters say how many IMG calls really ran.
@@ -16,7 +16,6 @@ import pytest
 
 from ossimg import claims
 from ossimg.events import parse_event
-from ossimg.lineage import lineage
 from ossimg.logs import JsonLog
 from ossimg.on_upload import TransientFailure, run
 from ossimg.oss import Oss2Client
@@ -25,6 +24,7 @@ from ossimg.retry import Deadline
 from ossimg.rules.load import load_rules
 from ossimg.settings import Credentials
 from ossimg_local.emulator.faults import FaultRule
+from ossimg_local.samples import sample_image
 from ossimg_local.up import role_credentials
 
 from .conftest import ROOT
@@ -38,11 +38,16 @@ def _rules():
     return load_rules(ROOT / "rules" / "example.yaml")
 
 
+def client_of(cloud):
+    """An OSS client with the function's service role, as on FC."""
+    role = role_credentials(cloud.backend, cloud.spec.policies)
+    return Oss2Client(cloud.endpoint, "cn-hangzhou",
+                      Credentials(role.access_key_id, role.access_key_secret, role.security_token))  # fmt: skip
+
+
 def instance(cloud, rules, event, seconds=30.0):
     """One invocation on its own client; returns its variant lines (a transient failure included)."""
-    role = role_credentials(cloud.backend, cloud.spec.policies)  # the function's service role, as on FC
-    client = Oss2Client(cloud.endpoint, "cn-hangzhou",
-                        Credentials(role.access_key_id, role.access_key_secret, role.security_token))  # fmt: skip
+    client = client_of(cloud)
     out = io.StringIO()
     with contextlib.suppress(TransientFailure):  # its variants' lines say what failed
         run(event, rules, lambda: client, JsonLog(out), deadline=Deadline.after(seconds))
@@ -69,40 +74,70 @@ def test_two_instances_on_one_event_make_each_variant_once(cloud, rules, load_ev
     assert claims_left(cloud) == []
 
 
+def test_a_new_version_costs_two_requests_for_its_claim_and_three_per_variant(cloud, rules, load_event):
+    instance(cloud, rules, cloud.upload(load_event("oss-put.json")))
+    # The same key uploaded again with other bytes: its variants exist (so each HEAD answers 200, and
+    # is counted) but record the older version.
+    event = cloud.upload(load_event("oss-put.json"), sample_image("uploads/photos/cat.jpg", (640, 480)))
+    cloud.backend.faults.reset()
+    lines = instance(cloud, rules, event)
+    assert {line["status"] for line in lines.values()} == {"ok"}
+    requests = {op: sum(cloud.backend.faults.counts(op).values()) for op in ("get", "put", "head", "process", "delete")}
+    # The pre-flight GET; the claim's PUT and DELETE; per variant the lineage HEAD, the IMG call and
+    # the lineage copy (a PUT).
+    assert requests == {"get": 1, "put": 1 + 3, "head": 3, "process": 3, "delete": 1}
+
+
+def test_a_redelivery_makes_nothing_and_leaves_no_claim(cloud, rules, load_event):
+    event = cloud.upload(load_event("oss-put.json"))
+    instance(cloud, rules, event)
+    cloud.backend.faults.reset()
+    again = instance(cloud, rules, event)
+    assert {line["status"] for line in again.values()} == {"up-to-date"}
+    assert cloud.backend.faults.counts("process") == {}
+    assert claims_left(cloud) == []
+
+
+def test_a_record_repeated_in_one_event_is_made_once_without_waiting_for_itself(cloud, rules, load_event):
+    event = json.loads(cloud.upload(load_event("oss-put.json")))
+    event["events"] *= 2  # the same object version twice
+    out = io.StringIO()
+    run(json.dumps(event), rules, lambda: client_of(cloud), JsonLog(out), deadline=Deadline.after(4.0))
+    lines = [json.loads(line) for line in out.getvalue().splitlines() if '"variant"' in line]
+    assert sorted(line["status"] for line in lines) == ["ok"] * 6
+    assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "uploads/photos/cat.jpg"): 3}
+    assert not [key for _, key in cloud.backend.faults.counts("head") if claims.is_claim_key(key)], "it waited"
+    assert claims_left(cloud) == []
+
+
 def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
-    dead = instance(cloud, rules, event)  # make the variants once, to learn the claim keys' lineage
+    dead = instance(cloud, rules, event)
     cloud.backend.faults.reset()
     target = cloud.bucket("ossimg-variants")
     target.delete_object("thumbs/uploads/photos/cat.webp")
     # A claim left by an instance killed mid-call, with a TTL that is over by OSS's clock.
-    plan = next(p for p in plans(event, rules) if p.target_key.startswith("thumbs/"))
-    hold(cloud, event, plan, ttl=0)
+    hold(cloud, event, rules, ttl=0)
     time.sleep(1.1)  # Last-Modified has one-second resolution
     again = instance(cloud, rules, event)
     assert dead["thumbs/uploads/photos/cat.webp"]["status"] == "ok"
     assert again["thumbs/uploads/photos/cat.webp"]["status"] == "ok"
+    assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "uploads/photos/cat.jpg"): 1}
     assert claims_left(cloud) == []
 
 
 def test_a_live_claim_held_elsewhere_is_a_transient_failure_that_fc_retries(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
-    for plan in plans(event, rules):
-        hold(cloud, event, plan, ttl=3600)
+    hold(cloud, event, rules, ttl=3600)
     lines = instance(cloud, rules, event, seconds=1.0)
     assert {line["status"] for line in lines.values()} == {"failed-transient"}
     assert {line["error_code"] for line in lines.values()} == {"ClaimHeld"}
     assert cloud.backend.faults.counts("process") == {}
 
 
-def plans(event, rules):
-    return plan_event(parse_event(event).records[0], rules)[1]
-
-
-def hold(cloud, event, plan, ttl):
-    """A claim on ``plan`` as another instance, making it from ``event``'s source, would have written it."""
-    etag = parse_event(event).records[0].etag
-    expected = lineage(plan.source_bucket, plan.source_key, etag, plan.chain, f"{plan.target_bucket}/{plan.target_key}")
-    claim = claims.claim_for(plan, expected)
-    meta = {"x-oss-meta-ossimg-claim": claim.lineage, "x-oss-meta-ossimg-claim-ttl": str(ttl)}
+def hold(cloud, event, rules, ttl):
+    """The claim another instance, making ``event``'s variants, would have written."""
+    record = parse_event(event).records[0]
+    claim = claims.claim_for(plan_event(record, rules)[1], record.etag)
+    meta = {"x-oss-meta-ossimg-claim": claim.source, "x-oss-meta-ossimg-claim-ttl": str(ttl)}
     cloud.bucket(claim.bucket).put_object(claim.key, b"", headers=meta)

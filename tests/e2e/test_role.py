@@ -19,7 +19,12 @@ SPEC = next(s for s in load_template(ROOT / "template.yml") if s.name == "on_upl
 STATEMENTS = [s for policy in SPEC.policies for s in policy["Statement"]]
 # Every rule of rules/example.yaml: uploads/ (3 variants), avatars/ (1), gallery/ (13, one with the watermark).
 EVENTS = ("oss-put.json", "oss-multi-record.json", "oss-gallery.json")
-RULE_EVENTS = (("gallery/", "oss-gallery.json"), (LOGO_KEY, "oss-gallery.json"), ("avatars/", "oss-multi-record.json"))
+RULE_EVENTS = (
+    ("gallery/", "oss-gallery.json"),
+    (LOGO_KEY, "oss-gallery.json"),
+    ("avatars/", "oss-multi-record.json"),
+    ("ossimg-uploads/.ossimg/claims/", "oss-multi-record.json"),  # the claim of avatars/'s only variant
+)
 ACCOUNT = "acs:oss:cn-hangzhou:1234567890123456:"  # how the emulator names its region and account
 CAT = ACCOUNT + "ossimg-uploads/uploads/photos/cat.jpg"
 

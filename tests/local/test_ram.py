@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from ossimg_local.ram import Decision, Policy, PolicyError, wildcard_match
@@ -93,10 +96,22 @@ def test_refusals_name_the_statement(documents, message):
         ("*", "", True), ("a*", "a", True), ("a*c", "abc/def/c", True), ("a*c", "abcd", False),
         ("a?c", "abc", True), ("a?c", "ac", False), ("*.jpg", "x/y.jpg", True), ("**", "anything", True),
         ("a*b*c", "aXbYbZc", True), ("a[b]c", "abc", False), ("a[b]c", "a[b]c", True), ("*a", "b*a", True),
+        ("ab*ba", "aba", False), ("a*a", "a", False), ("a*b*a", "aba", True), ("*ab*ab*", "abab", True),
+        ("abc", "abc", True), ("abc", "abcd", False),
     ],
 )  # fmt: skip
 def test_wildcards(pattern, text, matches):
     assert wildcard_match(pattern, text) is matches
+
+
+def test_wildcards_agree_with_a_regular_expression_on_random_patterns():
+    """An independent answer: the same wildcards as a regular expression (``*`` = ``.*``, ``?`` = ``.``)."""
+    rng = random.Random(7)
+    for _ in range(5000):
+        pattern = "".join(rng.choice("ab*?") for _ in range(rng.randint(0, 6)))
+        text = "".join(rng.choice("ab") for _ in range(rng.randint(0, 8)))
+        oracle = re.fullmatch("".join({"*": ".*", "?": "."}.get(c, re.escape(c)) for c in pattern), text, re.S)
+        assert wildcard_match(pattern, text) is (oracle is not None), (pattern, text)
 
 
 def test_wildcards_do_not_backtrack_exponentially():

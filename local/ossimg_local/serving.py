@@ -52,11 +52,32 @@ class BoundedParser(HTTPRequestParser):  # type: ignore[misc]
             raise ParsingError("Content-Length is invalid") from None
 
 
+class KeepAliveTask(WSGITask):  # type: ignore[misc]
+    """Keeps the connection open after a 204 or 304. waitress closes it after any HTTP/1.1 answer
+    without a Content-Length, though these two have no body to delimit (RFC 9110 §8.6 forbids them
+    the header), so every DeleteObject cost its client a new connection; OSS keeps it alive."""
+
+    _bodiless = False
+
+    def build_response_header(self) -> bytes:
+        asked = self.request.headers.get("CONNECTION", "").lower()
+        self._bodiless = not self.has_body and self.version == "1.1" and asked != "close"
+        try:
+            return bytes(super().build_response_header())
+        finally:
+            self._bodiless = False
+
+    def set_close_on_finish(self) -> None:
+        if not self._bodiless:
+            super().set_close_on_finish()
+
+
 class GuardedChannel(HTTPChannel):  # type: ignore[misc]
     """A connection that must deliver each request's headers within the server's ``header_timeout``
     of their first byte; one that trickles them in slower is closed."""
 
     parser_class = BoundedParser
+    task_class = KeepAliveTask
     header_started: float | None = None
 
     def received(self, data: bytes) -> bool:
@@ -76,7 +97,7 @@ class GuardedChannel(HTTPChannel):  # type: ignore[misc]
         return bool(super().readable())
 
 
-class ExactHeaderNamesTask(WSGITask):  # type: ignore[misc]
+class ExactHeaderNamesTask(KeepAliveTask):
     """Sends response header names as the app wrote them. waitress capitalises every name
     (``X-Oss-Meta-Color``); OSS sends its own headers in lower case, and clients take user-metadata
     names from the ``x-oss-meta-*`` headers exactly as they arrive."""

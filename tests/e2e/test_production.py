@@ -8,9 +8,11 @@ import subprocess
 import sys
 
 import pytest
+import urllib3
 from PIL import Image
 
 from ossimg.errors import OssCallError
+from ossimg.img.saveas import process_with_saveas
 from ossimg.oss import Oss2Client
 from ossimg.settings import Credentials
 from ossimg_local.emulator.faults import FaultRule
@@ -184,3 +186,25 @@ def test_the_proxy_variables_are_read_only_when_asked(cloud, monkeypatch, from_e
         with pytest.raises(OssCallError) as exc:
             client.user_meta("ossimg-uploads", "absent.jpg")
         assert exc.value.transient
+
+
+def test_one_connection_carries_a_whole_first_delivery_in_turn(cloud, monkeypatch):
+    """Each answer hands its connection back: oss2 leaves unread the bodies it does not parse (a
+    HEAD, a DELETE, a copy's XML), and waitress used to close the connection after a 204."""
+    cloud.upload({"events": [{"oss": {"bucket": {"name": "ossimg-uploads"}, "object": {"key": "uploads/a.jpg"}}}]})
+    client = Oss2Client(cloud.endpoint, "cn-hangzhou", Credentials(AK, SK))
+    out = "ossimg-variants"
+    connects = []
+    tcp_connect = urllib3.connection.HTTPConnection.connect
+    monkeypatch.setattr(urllib3.connection.HTTPConnection, "connect", lambda c: connects.append(1) or tcp_connect(c))
+    # The requests of a first delivery, one after another: pre-flight, claim, lineage, IMG, lineage, release.
+    client.get_head("ossimg-uploads", "uploads/a.jpg", 64)
+    assert client.put_marker(out, ".ossimg/claims/a", {"k": "v"}, exclusive=True)
+    assert not client.put_marker(out, ".ossimg/claims/a", {"k": "v"}, exclusive=True)  # 409
+    assert client.user_meta(out, "a.webp") is None  # a HEAD answered 404
+    client.process_object("ossimg-uploads", "uploads/a.jpg", process_with_saveas("image/format,webp", "a.webp", out))
+    client.replace_meta(out, "a.webp", "image/webp", {"lineage": "x"})
+    assert client.user_meta(out, "a.webp") == {"lineage": "x"}  # a HEAD answered 200
+    client.delete_object(out, ".ossimg/claims/a")  # a 204
+    client.head_object("ossimg-uploads", "uploads/a.jpg")
+    assert len(connects) == 1

@@ -213,7 +213,9 @@ class Oss2Client:
 
     def put_marker(self, bucket: str, key: str, meta: dict[str, str], *, exclusive: bool) -> bool:
         """See :class:`OssClient`."""
-        headers = {META + k: v for k, v in meta.items()}
+        # Given, so that oss2 does not guess one from the key with mimetypes, whose first use reads
+        # the system's type tables (13 ms of a cold start); OSS stores the same default without it.
+        headers = {"Content-Type": "application/octet-stream", **{META + k: v for k, v in meta.items()}}
         if exclusive:
             headers["x-oss-forbid-overwrite"] = "true"
 

@@ -1,8 +1,8 @@
 """``ossimg backfill --dry-run``: what a backfill would do, found by reading only.
 
 Every object goes through the function's own stages in read-only mode: ``decide()``, the pre-flight
-(the object's first bytes, one ranged GET) and the lineage check (a HEAD of each variant), then stops
-where the function would claim and call IMG (``Execution(dry_run=True)``). So the counts are the
+(the object's first bytes, one ranged GET) and the lineage check (a HEAD of each variant), taking no
+claim, and stops where the function would call IMG (``Execution(dry_run=True)``). So the counts are the
 function's: per rule and variant, how many objects match, how many variants are already up to date,
 how many the pre-flight would skip, and how many IMG calls a real run would make. It sends no write
 of any kind: it runs with a role that may only list and read.

@@ -1,17 +1,18 @@
 """Run decided records through an OssClient, concurrently and bounded, each ending in its own result.
 
-Three stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
-whether OSS IMG can read it at all. Claim: one claim per record to make (so a duplicate delivery
-running at the same time waits instead of repeating it). Variants: skip one whose output already
-records this source version and variant (lineage), else run the IMG call and record the lineage;
-then the claims are released. Transient failures are retried with backoff inside the invocation's
-deadline; permanent ones are not. Every record and every variant ends in its own typed result, in
-the order they came.
+Two stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
+whether OSS IMG can read it at all. Variants, each record's under its claim (taken by its first
+variant to start, so that a duplicate delivery running at the same time waits instead of repeating
+them): skip one whose output already records this source version and variant (lineage), else run
+the IMG call and record the lineage; the claims are released once every variant has ended.
+Transient failures are retried with backoff inside the invocation's deadline; permanent ones are
+not. Every record and every variant ends in its own typed result, in the order they came.
 """
 
 from __future__ import annotations
 
 import enum
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -150,25 +151,23 @@ class Execution:
 
 
 def run_decisions(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOutcome]:
-    """Pre-flight every planned record, claim those that pass, then make their variants; a failure
-    of one never stops the others. One outcome per decision, in order."""
+    """Pre-flight every planned record, then make the variants of those that pass, each record's
+    under its claim; a failure of one never stops the others. One outcome per decision, in order."""
     checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
     # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
     etags = [d.record.etag or check.etag for d, check in zip(decisions, checks, strict=True)]
-    passed = [i for i, check in enumerate(checks) if check.reason is None]
-    wanted = {i: _claim_for(ex, decisions[i].plans, etags[i]) for i in passed}
-    # Each claim is taken once, and each variant made once, however many records name the same
-    # source version: a record repeated in one event would otherwise wait for its twin's claim.
-    distinct = list(dict.fromkeys(claim for claim in wanted.values() if claim is not None))
-    held: dict[claims.Claim | None, Guard] = dict(zip(distinct, ex.map(lambda c: _take(ex, c), distinct), strict=True))
-    work: dict[tuple[VariantPlan | PlanError, str], Guard] = {}
-    for i in passed:
-        for plan in decisions[i].plans:
-            work.setdefault((plan, etags[i]), held.get(wanted[i], UNGUARDED))
+    # Each variant made once, however many records name the same source version (they share its claim).
+    work: dict[tuple[VariantPlan | PlanError, str], claims.Claim | None] = {}
+    for decision, check, etag in zip(decisions, checks, etags, strict=True):
+        if check.reason is None:
+            claim = _claim_for(ex, decision.plans, etag)
+            for plan in decision.plans:
+                work.setdefault((plan, etag), claim)
+    guards = Guards(ex)
     try:
-        results = ex.map(lambda item: _run_one(ex, *item[0], item[1]), list(work.items()))
+        results = ex.map(lambda item: _run_one(ex, *item[0], guards.of(item[0][0], item[1])), list(work.items()))
     finally:
-        ex.map(lambda claim: claims.release(ex, claim), [g.claim for g in held.values() if g.claim])
+        guards.release()
     done = dict(zip(work, results, strict=True))
     return [
         RecordOutcome(decision, check.reason, check.unread, tuple(done[(p, etag)] for p in decision.plans))
@@ -211,6 +210,34 @@ def _claim_for(ex: Execution, plans: Sequence[VariantPlan | PlanError], etag: st
     if ex.dry_run or not etag or not made:  # nothing to make, or no version to name
         return None
     return claims.claim_for(made, etag)
+
+
+class Guards:
+    """Each record's claim, taken by the first of its variants to start; its other variants wait for
+    that one, while the variants of other records go on (a claim held elsewhere can keep its record
+    waiting for half the invocation's time). Released together once every variant has ended."""
+
+    def __init__(self, ex: Execution) -> None:
+        self._ex = ex
+        self._lock = threading.Lock()
+        self._taking: dict[claims.Claim, threading.Lock] = {}
+        self._held: dict[claims.Claim, Guard] = {}
+
+    def of(self, plan: VariantPlan | PlanError, claim: claims.Claim | None) -> Guard:
+        """The guard ``plan`` is made under (taking ``claim`` if no variant has yet)."""
+        if claim is None or isinstance(plan, PlanError):
+            return UNGUARDED
+        with self._lock:
+            taking = self._taking.setdefault(claim, threading.Lock())
+        with taking:
+            if claim not in self._held:
+                self._held[claim] = _take(self._ex, claim)
+            return self._held[claim]
+
+    def release(self) -> None:
+        """Delete the claims we own (a failure leaves one to expire on its own)."""
+        owned = [guard.claim for guard in self._held.values() if guard.claim]
+        self._ex.map(lambda claim: claims.release(self._ex, claim), owned)
 
 
 def _take(ex: Execution, claim: claims.Claim) -> Guard:

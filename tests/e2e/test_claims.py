@@ -110,6 +110,29 @@ def test_a_record_repeated_in_one_event_is_made_once_without_waiting_for_itself(
     assert claims_left(cloud) == []
 
 
+def test_a_record_waiting_for_a_claim_held_elsewhere_does_not_hold_up_the_others(cloud, rules, load_event):
+    event = load_event("oss-put.json")
+    event["events"].append(json.loads(json.dumps(event["events"][0])))
+    event["events"][1]["oss"]["object"]["key"] = "uploads/photos/dog.jpg"
+    event = cloud.upload(event)
+    hold(cloud, event, rules, ttl=3600)  # cat's claim: another instance is making cat's variants
+    cloud.backend.faults.reset()
+    dog = {("ossimg-uploads", "uploads/photos/dog.jpg"): 3}
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(instance, cloud, rules, event, 60.0)  # cat may wait 30 s for its claim
+        for _ in range(400):  # dog's variants are made meanwhile
+            if running.done() or cloud.backend.faults.counts("process") == dog:
+                break
+            time.sleep(0.05)
+        made_meanwhile, cat_waiting = cloud.backend.faults.counts("process"), not running.done()
+        release(cloud, event, rules)  # the other instance is done with cat (here: it made nothing)
+        lines = running.result()
+    assert (made_meanwhile, cat_waiting) == (dog, True)
+    assert {line["status"] for line in lines.values()} == {"ok"}
+    assert len(lines) == 6
+    assert claims_left(cloud) == []
+
+
 def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
     dead = instance(cloud, rules, event)
@@ -135,9 +158,20 @@ def test_a_live_claim_held_elsewhere_is_a_transient_failure_that_fc_retries(clou
     assert cloud.backend.faults.counts("process") == {}
 
 
-def hold(cloud, event, rules, ttl):
-    """The claim another instance, making ``event``'s variants, would have written."""
+def claim_of(event, rules):
+    """The claim on making the first record of ``event``."""
     record = parse_event(event).records[0]
-    claim = claims.claim_for(plan_event(record, rules)[1], record.etag)
+    return claims.claim_for(plan_event(record, rules)[1], record.etag)
+
+
+def hold(cloud, event, rules, ttl):
+    """The claim another instance, making the variants of ``event``'s first record, would have written."""
+    claim = claim_of(event, rules)
     meta = {"x-oss-meta-ossimg-claim": claim.source, "x-oss-meta-ossimg-claim-ttl": str(ttl)}
     cloud.bucket(claim.bucket).put_object(claim.key, b"", headers=meta)
+
+
+def release(cloud, event, rules):
+    """The other instance deleting that claim."""
+    claim = claim_of(event, rules)
+    cloud.bucket(claim.bucket).delete_object(claim.key)

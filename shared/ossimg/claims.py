@@ -11,20 +11,24 @@ held up by an older one's claim.
 
 One claim covers all of an upload's variants: two requests per upload (create, delete) instead of
 three per variant (create, look again, delete), which is most of what a first delivery costs beyond
-its IMG calls.
+its IMG calls. It lives beside the source, in the source's bucket, so that every delivery finds it
+in the same place whatever rules matched (a trigger's event carries the uploader's content type, a
+backfill's record does not) and whichever variants could be planned.
 
 A claim lives as long as its owner's invocation can (its TTL, kept in the claim); the owner deletes
 it when done. A claim older than its TTL, by OSS's own clock (the answer's ``Date`` minus the
 claim's ``Last-Modified``), belongs to an instance that died: it is taken over. Two retries racing
-for one dead claim may both make a variant: the output is the same either way.
+for one dead claim may both make a variant: the output is the same either way. Each claim carries
+its taker's token, so a claim whose creation was retried after its answer was lost is known as ours.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
@@ -32,11 +36,11 @@ from .errors import OssCallError
 
 if TYPE_CHECKING:
     from .pipeline import Execution
-    from .plan import VariantPlan
 
 PREFIX = ".ossimg/claims/"
 CLAIM = "ossimg-claim"
 TTL = "ossimg-claim-ttl"
+OWNER = "ossimg-claim-owner"
 # Never wait for another instance past this share of what is left of the invocation: leave time to
 # make the variants ourselves should the other one give up.
 WAIT_SHARE = 0.5
@@ -57,14 +61,11 @@ class Claim(NamedTuple):
     source: str  # ``<bucket>/<key>`` percent-encoded (header values are ASCII), ``:``, the ETag
 
 
-def claim_for(plans: Sequence[VariantPlan], etag: str) -> Claim:
-    """The claim on making ``plans`` (one upload's variants, in rule order) from the source version
-    ``etag``. It lives under PREFIX in the bucket the first variant is written to: always the same one
-    for the same rules, and one the role writes to already."""
-    first = plans[0]
-    source = f"{quote(f'{first.source_bucket}/{first.source_key}', safe='/')}:{etag.upper()}"
+def claim_for(source_bucket: str, source_key: str, etag: str) -> Claim:
+    """The claim on making the variants of ``source_bucket/source_key`` at version ``etag``."""
+    source = f"{quote(f'{source_bucket}/{source_key}', safe='/')}:{etag.upper()}"
     digest = hashlib.sha256(source.encode("ascii")).hexdigest()
-    return Claim(first.target_bucket, PREFIX + digest[:40], source)
+    return Claim(source_bucket, PREFIX + digest[:40], source)
 
 
 def is_claim_key(key: str) -> bool:
@@ -74,13 +75,16 @@ def is_claim_key(key: str) -> bool:
 
 def acquire(ex: Execution, claim: Claim, attempts: list[int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
     """Take ``claim``, waiting while a live one is held elsewhere. Raises OssCallError."""
-    meta = {CLAIM: claim.source, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}"}
+    token = os.urandom(8).hex()
+    meta = {CLAIM: claim.source, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}", OWNER: token}
     give_up = ex.deadline.remaining() * (1 - WAIT_SHARE)
     pause = 0.05
     while True:
         if ex.call(lambda: ex.client.put_marker(claim.bucket, claim.key, meta, exclusive=True), attempts):
             return Outcome.OWNED
         held = ex.call(lambda: ex.client.stat(claim.bucket, claim.key), attempts)
+        if held is not None and held.meta.get(OWNER) == token:
+            return Outcome.OWNED  # our own PUT, whose answer was lost and whose retry found it
         if held is not None and held.age > float(held.meta.get(TTL, "0") or 0):
             # Its owner can no longer be running: take it over.
             ex.call(lambda: ex.client.put_marker(claim.bucket, claim.key, meta, exclusive=False), attempts)

@@ -1,10 +1,10 @@
 """Run decided records through an OssClient, concurrently and bounded, each ending in its own result.
 
 Two stages. Pre-flight: for each planned record, the first bytes of the object (one ranged GET) say
-whether OSS IMG can read it at all. Variants, each record's under its claim (taken by its first
-variant to start, so that a duplicate delivery running at the same time waits instead of repeating
-them): skip one whose output already records this source version and variant (lineage), else run
-the IMG call and record the lineage; the claims are released once every variant has ended.
+whether OSS IMG can read it at all. Variants, each record's under its claim (so that a duplicate
+delivery running at the same time waits instead of repeating them): skip one whose output already
+records this source version and variant (lineage), else run the IMG call and record the lineage;
+a record's claim is released as soon as its last variant has ended.
 Transient failures are retried with backoff inside the invocation's deadline; permanent ones are
 not. Every record and every variant ends in its own typed result, in the order they came.
 """
@@ -15,7 +15,7 @@ import enum
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple, TypeVar
 
 from . import claims
@@ -156,19 +156,14 @@ def run_decisions(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOu
     checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
     # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
     etags = [d.record.etag or check.etag for d, check in zip(decisions, checks, strict=True)]
-    # Each variant made once, however many records name the same source version (they share its claim).
-    work: dict[tuple[VariantPlan | PlanError, str], claims.Claim | None] = {}
+    # Each variant made once, however many records name the same source version: they share its claim.
+    work: dict[Work, claims.Claim | None] = {}
     for decision, check, etag in zip(decisions, checks, etags, strict=True):
         if check.reason is None:
-            claim = _claim_for(ex, decision.plans, etag)
+            claim = _claim_for(ex, decision, etag)
             for plan in decision.plans:
                 work.setdefault((plan, etag), claim)
-    guards = Guards(ex)
-    try:
-        results = ex.map(lambda item: _run_one(ex, *item[0], guards.of(item[0][0], item[1])), list(work.items()))
-    finally:
-        guards.release()
-    done = dict(zip(work, results, strict=True))
+    done = _make_all(ex, work)
     return [
         RecordOutcome(decision, check.reason, check.unread, tuple(done[(p, etag)] for p in decision.plans))
         if check.reason is None
@@ -203,44 +198,64 @@ class Guard(NamedTuple):
 
 
 UNGUARDED = Guard()  # a dry run, or nothing to name a claim by
+Work = tuple[VariantPlan | PlanError, str]  # a variant to make, and the source version it is made from
 
 
-def _claim_for(ex: Execution, plans: Sequence[VariantPlan | PlanError], etag: str) -> claims.Claim | None:
-    made = [p for p in plans if not isinstance(p, PlanError)]
-    if ex.dry_run or not etag or not made:  # nothing to make, or no version to name
-        return None
-    return claims.claim_for(made, etag)
+def _claim_for(ex: Execution, decision: Decision, etag: str) -> claims.Claim | None:
+    if ex.dry_run or not etag or all(isinstance(p, PlanError) for p in decision.plans):
+        return None  # nothing to make, or no version to name
+    return claims.claim_for(decision.record.bucket, decision.record.key, etag)
 
 
-class Guards:
-    """Each record's claim, taken by the first of its variants to start; its other variants wait for
-    that one, while the variants of other records go on (a claim held elsewhere can keep its record
-    waiting for half the invocation's time). Released together once every variant has ended."""
-
-    def __init__(self, ex: Execution) -> None:
-        self._ex = ex
-        self._lock = threading.Lock()
-        self._taking: dict[claims.Claim, threading.Lock] = {}
-        self._held: dict[claims.Claim, Guard] = {}
-
-    def of(self, plan: VariantPlan | PlanError, claim: claims.Claim | None) -> Guard:
-        """The guard ``plan`` is made under (taking ``claim`` if no variant has yet)."""
-        if claim is None or isinstance(plan, PlanError):
-            return UNGUARDED
-        with self._lock:
-            taking = self._taking.setdefault(claim, threading.Lock())
-        with taking:
-            if claim not in self._held:
-                self._held[claim] = _take(self._ex, claim)
-            return self._held[claim]
-
-    def release(self) -> None:
-        """Delete the claims we own (a failure leaves one to expire on its own)."""
-        owned = [guard.claim for guard in self._held.values() if guard.claim]
-        self._ex.map(lambda claim: claims.release(self._ex, claim), owned)
+def _make_all(ex: Execution, work: dict[Work, claims.Claim | None]) -> dict[Work, VariantResult]:
+    """Every variant of ``work``, each record's under its claim. A record's variants are queued once
+    its claim is decided, so a record waiting for a claim held elsewhere never holds up the others',
+    and its claim is released as soon as the last of them ends, never kept while others finish (two
+    invocations sharing records would otherwise wait on each other)."""
+    groups: dict[claims.Claim | None, list[Work]] = {}
+    for item, claim in work.items():
+        groups.setdefault(claim, []).append(item)
+    if len(work) <= 1:  # one variant (a cold start's usual event): no thread to start
+        return {item: result for claim, items in groups.items() for item, result in _group(ex, claim, items)}
+    # Claims are taken on threads of their own, one per record: one that waits for a claim held
+    # elsewhere then keeps no worker from the variants of the claims already taken.
+    with ThreadPoolExecutor(min(ex.workers, len(work))) as pool, ThreadPoolExecutor(len(groups)) as takers:
+        queued = [takers.submit(_queue_group, ex, pool, claim, items) for claim, items in groups.items()]
+        futures = [pair for group in queued for pair in group.result()]
+        return {item: future.result() for item, future in futures}
 
 
-def _take(ex: Execution, claim: claims.Claim) -> Guard:
+def _group(ex: Execution, claim: claims.Claim | None, items: list[Work]) -> list[tuple[Work, VariantResult]]:
+    guard = _take(ex, claim)
+    try:
+        return [(item, _run_one(ex, *item, guard)) for item in items]
+    finally:
+        if guard.claim:
+            claims.release(ex, guard.claim)
+
+
+def _queue_group(
+    ex: Execution, pool: ThreadPoolExecutor, claim: claims.Claim | None, items: list[Work]
+) -> list[tuple[Work, Future[VariantResult]]]:
+    guard = _take(ex, claim)
+    left, lock = [len(items)], threading.Lock()
+
+    def one(item: Work) -> VariantResult:
+        try:
+            return _run_one(ex, *item, guard)
+        finally:
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last and guard.claim:
+                claims.release(ex, guard.claim)
+
+    return [(item, pool.submit(one, item)) for item in items]
+
+
+def _take(ex: Execution, claim: claims.Claim | None) -> Guard:
+    if claim is None:
+        return UNGUARDED
     try:
         outcome = claims.acquire(ex, claim, [0])
     except OssCallError as exc:

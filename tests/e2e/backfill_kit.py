@@ -46,7 +46,7 @@ ROLE = [{"Version": "1", "Statement": [
     {"Effect": "Allow", "Action": ["oss:PutObject", "oss:GetObject"],
      "Resource": ["acs:oss:*:*:ossimg-variants/small/*", "acs:oss:*:*:ossimg-variants/tiny/*"]},
     {"Effect": "Allow", "Action": ["oss:PutObject", "oss:GetObject", "oss:DeleteObject"],
-     "Resource": ["acs:oss:*:*:ossimg-variants/.ossimg/claims/*"]},
+     "Resource": ["acs:oss:*:*:ossimg-uploads/.ossimg/claims/*"]},
 ]}]  # fmt: skip
 
 

@@ -19,10 +19,10 @@ from ossimg.events import parse_event
 from ossimg.logs import JsonLog
 from ossimg.on_upload import TransientFailure, run
 from ossimg.oss import Oss2Client
-from ossimg.plan import plan_event
 from ossimg.retry import Deadline
-from ossimg.rules.load import load_rules
+from ossimg.rules.load import load_rules, parse_rules
 from ossimg.settings import Credentials
+from ossimg_local.deploy.needs import role_needs
 from ossimg_local.emulator.faults import FaultRule
 from ossimg_local.samples import sample_image
 from ossimg_local.up import role_credentials
@@ -38,21 +38,29 @@ def _rules():
     return load_rules(ROOT / "rules" / "example.yaml")
 
 
-def client_of(cloud):
-    """An OSS client with the function's service role, as on FC."""
-    role = role_credentials(cloud.backend, cloud.spec.policies)
+def client_of(cloud, policies=None):
+    """An OSS client with the function's service role (or ``policies``), as on FC."""
+    role = role_credentials(cloud.backend, policies or cloud.spec.policies)
     return Oss2Client(cloud.endpoint, "cn-hangzhou",
                       Credentials(role.access_key_id, role.access_key_secret, role.security_token))  # fmt: skip
 
 
-def instance(cloud, rules, event, seconds=30.0):
+def instance(cloud, rules, event, seconds=30.0, *, workers=8, policies=None):
     """One invocation on its own client; returns its variant lines (a transient failure included)."""
-    client = client_of(cloud)
+    client = client_of(cloud, policies)
     out = io.StringIO()
     with contextlib.suppress(TransientFailure):  # its variants' lines say what failed
-        run(event, rules, lambda: client, JsonLog(out), deadline=Deadline.after(seconds))
+        run(event, rules, lambda: client, JsonLog(out), deadline=Deadline.after(seconds), workers=workers)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     return {line["target_key"]: line for line in lines if line["msg"] == "variant"}
+
+
+def two_records(cloud, load_event, first="uploads/photos/cat.jpg", second="uploads/photos/dog.jpg"):
+    """An event of two uploads, uploaded."""
+    event = load_event("oss-put.json")
+    event["events"].append(json.loads(json.dumps(event["events"][0])))
+    event["events"][0]["oss"]["object"]["key"], event["events"][1]["oss"]["object"]["key"] = first, second
+    return cloud.upload(event)
 
 
 def claims_left(cloud):
@@ -110,27 +118,92 @@ def test_a_record_repeated_in_one_event_is_made_once_without_waiting_for_itself(
     assert claims_left(cloud) == []
 
 
-def test_a_record_waiting_for_a_claim_held_elsewhere_does_not_hold_up_the_others(cloud, rules, load_event):
-    event = load_event("oss-put.json")
-    event["events"].append(json.loads(json.dumps(event["events"][0])))
-    event["events"][1]["oss"]["object"]["key"] = "uploads/photos/dog.jpg"
-    event = cloud.upload(event)
-    hold(cloud, event, rules, ttl=3600)  # cat's claim: another instance is making cat's variants
+@pytest.mark.parametrize("workers", [1, 8])
+def test_a_record_waiting_for_a_claim_held_elsewhere_does_not_hold_up_the_others(cloud, rules, load_event, workers):
+    event = two_records(cloud, load_event)
+    hold(cloud, event, ttl=3600)  # cat's claim: another instance is making cat's variants
     cloud.backend.faults.reset()
     dog = {("ossimg-uploads", "uploads/photos/dog.jpg"): 3}
     with ThreadPoolExecutor(1) as pool:
-        running = pool.submit(instance, cloud, rules, event, 60.0)  # cat may wait 30 s for its claim
+        running = pool.submit(instance, cloud, rules, event, 60.0, workers=workers)  # cat may wait 30 s
         for _ in range(400):  # dog's variants are made meanwhile
             if running.done() or cloud.backend.faults.counts("process") == dog:
                 break
             time.sleep(0.05)
         made_meanwhile, cat_waiting = cloud.backend.faults.counts("process"), not running.done()
-        release(cloud, event, rules)  # the other instance is done with cat (here: it made nothing)
+        release(cloud, event)  # the other instance is done with cat (here: it made nothing)
         lines = running.result()
     assert (made_meanwhile, cat_waiting) == (dog, True)
     assert {line["status"] for line in lines.values()} == {"ok"}
     assert len(lines) == 6
     assert claims_left(cloud) == []
+
+
+@pytest.mark.parametrize("workers", [1, 8])
+def test_two_invocations_sharing_records_in_opposite_order_both_finish(cloud, rules, load_event, workers):
+    """Overlapping backfill batches, say. Each record's claim goes as soon as its own variants end, so
+    neither invocation waits for the other to finish its other record."""
+    cat_dog = two_records(cloud, load_event)
+    dog_cat = two_records(cloud, load_event, "uploads/photos/dog.jpg", "uploads/photos/cat.jpg")
+    cloud.backend.faults.reset([FaultRule.parse("process:1:delay:200")])  # so the two really overlap
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda e: instance(cloud, rules, e, 20.0, workers=workers), [cat_dog, dog_cat])
+    assert {line["status"] for line in [*first.values(), *second.values()]} <= {"ok", "up-to-date"}
+    made = {("ossimg-uploads", "uploads/photos/cat.jpg"): 3, ("ossimg-uploads", "uploads/photos/dog.jpg"): 3}
+    assert cloud.backend.faults.counts("process") == made
+
+
+def test_a_records_claim_goes_as_soon_as_its_own_variants_end(cloud, load_event, rules):
+    event = two_records(cloud, load_event, "uploads/photos/dog.jpg", "uploads/photos/cat.jpg")
+    hold(cloud, event, ttl=3600)  # dog's claim, held elsewhere: this invocation waits for it
+    cloud.backend.faults.reset()
+    cat_made, dog_held = {("ossimg-uploads", "uploads/photos/cat.jpg"): 3}, [claim_of(event).key]
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(instance, cloud, rules, event, 60.0)
+        for _ in range(400):  # until cat is done and its claim gone, while dog's is still awaited
+            if running.done() or (
+                cloud.backend.faults.counts("process") == cat_made and claims_left(cloud) == dog_held
+            ):
+                break
+            time.sleep(0.05)
+        left_while_waiting, waiting = claims_left(cloud), not running.done()
+        release(cloud, event)
+        running.result()
+    assert (left_while_waiting, waiting) == (dog_held, True)  # cat's claim was released while dog's was awaited
+
+
+def test_a_trigger_event_and_a_backfill_record_of_one_upload_share_its_claim(cloud, load_event):
+    """A trigger's event carries the uploader's content type and a backfill's record does not, so
+    they may match different rules; their claim is the same all the same: it lives by the source."""
+    rules = parse_rules(CONTENT_TYPE_RULES.encode(), source="content-type rules")
+    role = [{"Version": "1", "Statement": [{"Effect": "Allow", "Action": list(s.actions), "Resource": list(s.resources)}
+                                            for s in role_needs(rules, cloud.spec)]}]  # fmt: skip
+    trigger = load_event("oss-put.json")
+    trigger["events"][0]["oss"]["object"].update(key="photos/a/cover", objectMeta={"mimeType": "image/jpeg"})
+    trigger = json.loads(cloud.upload(trigger))
+    backfill = json.loads(json.dumps(trigger))
+    del backfill["events"][0]["oss"]["object"]["objectMeta"]  # as backfill/batches.py sends a listed object
+    cloud.backend.faults.reset([FaultRule.parse("process:1:delay:500")])  # so the two really overlap
+    with ThreadPoolExecutor(2) as pool:
+        pool.map(lambda e: instance(cloud, rules, json.dumps(e), policies=role), [trigger, backfill])
+    # covers/ matches the trigger's image/jpeg only; thumbs/ matches both: made once all the same.
+    assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "photos/a/cover"): 2}
+
+
+CONTENT_TYPE_RULES = """
+version: 1
+region: cn-hangzhou
+rules:
+  photos/:
+    - name: covers
+      bucket: ossimg-uploads
+      content_type: ["image/*"]
+      stop: false
+      variants: {small: {ops: [{resize: {w: 48}}], key: "covers/{key}", bucket: ossimg-variants}}
+    - name: all
+      bucket: ossimg-uploads
+      variants: {thumb: {ops: [{resize: {w: 32}}], key: "thumbs/{key}"}}
+"""
 
 
 def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
@@ -140,7 +213,7 @@ def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
     target = cloud.bucket("ossimg-variants")
     target.delete_object("thumbs/uploads/photos/cat.webp")
     # A claim left by an instance killed mid-call, with a TTL that is over by OSS's clock.
-    hold(cloud, event, rules, ttl=0)
+    hold(cloud, event, ttl=0)
     time.sleep(1.1)  # Last-Modified has one-second resolution
     again = instance(cloud, rules, event)
     assert dead["thumbs/uploads/photos/cat.webp"]["status"] == "ok"
@@ -151,27 +224,27 @@ def test_a_claim_whose_owner_died_is_taken_over(cloud, rules, load_event):
 
 def test_a_live_claim_held_elsewhere_is_a_transient_failure_that_fc_retries(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
-    hold(cloud, event, rules, ttl=3600)
+    hold(cloud, event, ttl=3600)
     lines = instance(cloud, rules, event, seconds=1.0)
     assert {line["status"] for line in lines.values()} == {"failed-transient"}
     assert {line["error_code"] for line in lines.values()} == {"ClaimHeld"}
     assert cloud.backend.faults.counts("process") == {}
 
 
-def claim_of(event, rules):
-    """The claim on making the first record of ``event``."""
+def claim_of(event):
+    """The claim on making the variants of ``event``'s first record."""
     record = parse_event(event).records[0]
-    return claims.claim_for(plan_event(record, rules)[1], record.etag)
+    return claims.claim_for(record.bucket, record.key, record.etag)
 
 
-def hold(cloud, event, rules, ttl):
+def hold(cloud, event, ttl):
     """The claim another instance, making the variants of ``event``'s first record, would have written."""
-    claim = claim_of(event, rules)
+    claim = claim_of(event)
     meta = {"x-oss-meta-ossimg-claim": claim.source, "x-oss-meta-ossimg-claim-ttl": str(ttl)}
     cloud.bucket(claim.bucket).put_object(claim.key, b"", headers=meta)
 
 
-def release(cloud, event, rules):
+def release(cloud, event):
     """The other instance deleting that claim."""
-    claim = claim_of(event, rules)
+    claim = claim_of(event)
     cloud.bucket(claim.bucket).delete_object(claim.key)

@@ -23,7 +23,6 @@ RULE_EVENTS = (
     ("gallery/", "oss-gallery.json"),
     (LOGO_KEY, "oss-gallery.json"),
     ("avatars/", "oss-multi-record.json"),
-    ("ossimg-uploads/.ossimg/claims/", "oss-multi-record.json"),  # the claim of avatars/'s only variant
 )
 ACCOUNT = "acs:oss:cn-hangzhou:1234567890123456:"  # how the emulator names its region and account
 CAT = ACCOUNT + "ossimg-uploads/uploads/photos/cat.jpg"

@@ -9,8 +9,7 @@ The code's operations and the RAM actions OSS checks for them (README "RAM in th
 - an image watermark, read by IMG as the caller: ``oss:GetObject`` on that object;
 - lineage, a HEAD of each variant and a copy onto itself: ``oss:GetObject`` and ``oss:PutObject`` on it;
 - claims (``ossimg/claims.py``): ``oss:PutObject``, ``oss:GetObject``, ``oss:DeleteObject`` on
-  ``.ossimg/claims/*`` of the bucket of each rule's first variant (an upload's claim lives where its
-  first variant goes);
+  ``.ossimg/claims/*`` of each rule's bucket (an upload's claim lives beside it);
 - ``on_delete: remove`` (``ossimg/lifecycle.py``): ``oss:DeleteObject`` on each removing rule's
   variants' key start, and its trigger also subscribes to the ObjectRemoved events;
 - rules kept in OSS (``OSSIMG_RULES=oss://bucket/key``): ``oss:GetObject`` on that object;
@@ -108,7 +107,7 @@ def role_needs(rules: CompiledRules, spec: FunctionSpec) -> list[Statement]:
                 "bucket whose uploads it processes (add `bucket:` to the rule)"
             )
         sources.append(oss(rule.bucket, rule.prefix + "*"))
-        claims.append(oss(rule.variants[0].bucket or rule.bucket, CLAIMS + "*"))
+        claims.append(oss(rule.bucket, CLAIMS + "*"))
         for variant in rule.variants:
             bucket = variant.bucket or rule.bucket
             targets.append(oss(bucket, literal_prefix(variant.key_template) + "*"))

@@ -31,6 +31,7 @@ from .retry import Backoff, Deadline
 T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT_WORKERS = 8
+TAKERS = 32  # claims being taken at once, at most (a batch's records beyond wait their turn)
 
 
 class Status(str, enum.Enum):
@@ -217,9 +218,10 @@ def _make_all(ex: Execution, work: dict[Work, claims.Claim | None]) -> dict[Work
         groups.setdefault(claim, []).append(item)
     if len(work) <= 1:  # one variant (a cold start's usual event): no thread to start
         return {item: result for claim, items in groups.items() for item, result in _group(ex, claim, items)}
-    # Claims are taken on threads of their own, one per record: one that waits for a claim held
-    # elsewhere then keeps no worker from the variants of the claims already taken.
-    with ThreadPoolExecutor(min(ex.workers, len(work))) as pool, ThreadPoolExecutor(len(groups)) as takers:
+    # Claims are taken on threads of their own (one per record, up to TAKERS): one that waits for a
+    # claim held elsewhere then keeps no worker from the variants of the claims already taken.
+    takers_needed = min(len(groups), TAKERS)
+    with ThreadPoolExecutor(min(ex.workers, len(work))) as pool, ThreadPoolExecutor(takers_needed) as takers:
         queued = [takers.submit(_queue_group, ex, pool, claim, items) for claim, items in groups.items()]
         futures = [pair for group in queued for pair in group.result()]
         return {item: future.result() for item, future in futures}

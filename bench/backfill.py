@@ -63,7 +63,7 @@ rules:
 ROLE = [{"Version": "1", "Statement": [
     {"Effect": "Allow", "Action": ["oss:GetObject", "oss:PostProcessTask"], "Resource": ["acs:oss:*:*:bench-src/*"]},
     {"Effect": "Allow", "Action": ["oss:PutObject", "oss:GetObject", "oss:DeleteObject"],
-     "Resource": ["acs:oss:*:*:bench-out/*"]},
+     "Resource": ["acs:oss:*:*:bench-out/*", "acs:oss:*:*:bench-src/.ossimg/claims/*"]},
 ]}]  # fmt: skip
 
 

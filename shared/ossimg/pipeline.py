@@ -216,8 +216,8 @@ def _make_all(ex: Execution, work: dict[Work, claims.Claim | None]) -> dict[Work
     groups: dict[claims.Claim | None, list[Work]] = {}
     for item, claim in work.items():
         groups.setdefault(claim, []).append(item)
-    if len(work) <= 1:  # one variant (a cold start's usual event): no thread to start
-        return {item: result for claim, items in groups.items() for item, result in _group(ex, claim, items)}
+    if not work:
+        return {}
     # Claims are taken on threads of their own (one per record, up to TAKERS): one that waits for a
     # claim held elsewhere then keeps no worker from the variants of the claims already taken.
     takers_needed = min(len(groups), TAKERS)
@@ -225,15 +225,6 @@ def _make_all(ex: Execution, work: dict[Work, claims.Claim | None]) -> dict[Work
         queued = [takers.submit(_queue_group, ex, pool, claim, items) for claim, items in groups.items()]
         futures = [pair for group in queued for pair in group.result()]
         return {item: future.result() for item, future in futures}
-
-
-def _group(ex: Execution, claim: claims.Claim | None, items: list[Work]) -> list[tuple[Work, VariantResult]]:
-    guard = _take(ex, claim)
-    try:
-        return [(item, _run_one(ex, *item, guard)) for item in items]
-    finally:
-        if guard.claim:
-            claims.release(ex, guard.claim)
 
 
 def _queue_group(

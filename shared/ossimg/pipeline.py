@@ -153,18 +153,28 @@ class Execution:
 
 def run_decisions(ex: Execution, decisions: Sequence[Decision]) -> list[RecordOutcome]:
     """Pre-flight every planned record, then make the variants of those that pass, each record's
-    under its claim; a failure of one never stops the others. One outcome per decision, in order."""
-    checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
-    # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
-    etags = [d.record.etag or check.etag for d, check in zip(decisions, checks, strict=True)]
-    # Each variant made once, however many records name the same source version: they share its claim.
-    work: dict[Work, claims.Claim | None] = {}
-    for decision, check, etag in zip(decisions, checks, etags, strict=True):
-        if check.reason is None:
-            claim = _claim_for(ex, decision, etag)
-            for plan in decision.plans:
-                work.setdefault((plan, etag), claim)
-    done = _make_all(ex, work)
+    under its claim; a failure of one never stops the others. One outcome per decision, in order.
+
+    A record whose event names its version (its ETag) has its claim taken while its pre-flight read
+    is in flight, not after: one round trip fewer before its first variant (an object the read then
+    skips gives its claim back, two requests for an upload that is not an image)."""
+    planned = [d for d in decisions if d.skip is None]
+    if not planned:
+        return [RecordOutcome(d, d.skip) for d in decisions]
+    with _Claims(ex, len(planned)) as taking:
+        for decision in planned:
+            taking.start(_claim_for(ex, decision, decision.record.etag or ""))
+        checks = ex.map(lambda d: _preflight(ex, d.record) if d.skip is None else Preflight(d.skip), decisions)
+        # An event without an ETag takes the one the pre-flight read saw, so lineage still works.
+        etags = [d.record.etag or check.etag for d, check in zip(decisions, checks, strict=True)]
+        # Each variant made once, however many records name the same source version: they share its claim.
+        work: dict[Work, claims.Claim | None] = {}
+        for decision, check, etag in zip(decisions, checks, etags, strict=True):
+            if check.reason is None:
+                claim = _claim_for(ex, decision, etag)
+                for plan in decision.plans:
+                    work.setdefault((plan, etag), claim)
+        done = taking.make_all(work)
     return [
         RecordOutcome(decision, check.reason, check.unread, tuple(done[(p, etag)] for p in decision.plans))
         if check.reason is None
@@ -208,47 +218,92 @@ def _claim_for(ex: Execution, decision: Decision, etag: str) -> claims.Claim | N
     return claims.claim_for(decision.record.bucket, decision.record.key, etag)
 
 
-def _make_all(ex: Execution, work: dict[Work, claims.Claim | None]) -> dict[Work, VariantResult]:
-    """Every variant of ``work``, each record's under its claim. A record's variants are queued once
-    its claim is decided, so a record waiting for a claim held elsewhere never holds up the others',
-    and its claim is released as soon as the last of them ends, never kept while others finish (two
+class _Claims:
+    """The variant stage: records' claims, each taken on a thread of its own (up to TAKERS at once),
+    and the workers that make the variants. A record's variants are queued once its claim is
+    decided, so a record waiting for a claim held elsewhere never holds up the others', and its
+    claim is released as soon as the last of them ends, never kept while others finish (two
     invocations sharing records would otherwise wait on each other)."""
-    groups: dict[claims.Claim | None, list[Work]] = {}
-    for item, claim in work.items():
-        groups.setdefault(claim, []).append(item)
-    if not work:
-        return {}
-    # Claims are taken on threads of their own (one per record, up to TAKERS): one that waits for a
-    # claim held elsewhere then keeps no worker from the variants of the claims already taken.
-    takers_needed = min(len(groups), TAKERS)
-    with ThreadPoolExecutor(min(ex.workers, len(work))) as pool, ThreadPoolExecutor(takers_needed) as takers:
-        queued = [takers.submit(_queue_group, ex, pool, claim, items) for claim, items in groups.items()]
-        futures = [pair for group in queued for pair in group.result()]
-        return {item: future.result() for item, future in futures}
+
+    def __init__(self, ex: Execution, records: int) -> None:
+        self.ex = ex
+        self.taken: dict[claims.Claim, Future[Guard]] = {}
+        self.takers = ThreadPoolExecutor(min(records, TAKERS))
+
+    def __enter__(self) -> _Claims:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.takers.shutdown()  # after the claims given back
+
+    def start(self, claim: claims.Claim | None) -> None:
+        """Begin taking ``claim`` (a claim already being taken is taken once)."""
+        if claim is not None and claim not in self.taken:
+            self.taken[claim] = self.takers.submit(_take, self.ex, claim)
+
+    def make_all(self, work: dict[Work, claims.Claim | None]) -> dict[Work, VariantResult]:
+        """Every variant of ``work``, each record's under its claim; claims taken early for records
+        left without variants (the pre-flight skipped them) are given back."""
+        groups: dict[claims.Claim | None, list[Work]] = {}
+        for item, claim in work.items():
+            groups.setdefault(claim, []).append(item)
+            self.start(claim)
+        for claim in self.taken.keys() - groups.keys():
+            self.taken[claim].add_done_callback(lambda taken: _release(self.ex, taken.result()))
+        if not work:
+            return {}
+        queued: dict[Work, Future[VariantResult]] = {}
+        with ThreadPoolExecutor(min(self.ex.workers, len(work))) as pool:
+            waits = [self._queue(pool, claim, items, queued) for claim, items in groups.items()]
+            for wait in waits:
+                wait.result()  # every group's variants queued (each waits for its claim)
+            return {item: future.result() for item, future in queued.items()}
+
+    def _queue(
+        self,
+        pool: ThreadPoolExecutor,
+        claim: claims.Claim | None,
+        items: list[Work],
+        queued: dict[Work, Future[VariantResult]],
+    ) -> Future[None]:
+        """Queue ``items`` on ``pool`` once ``claim`` is decided; the future ends when they are queued."""
+        ready: Future[None] = Future()
+        left, lock = [len(items)], threading.Lock()
+
+        def queue(taken: Future[Guard] | None) -> None:
+            try:
+                guard = UNGUARDED if taken is None else taken.result()
+            except BaseException as exc:  # a callback's exception would be lost, and make_all wait forever
+                ready.set_exception(exc)
+                return
+
+            def one(item: Work) -> VariantResult:
+                try:
+                    return _run_one(self.ex, *item, guard)
+                finally:
+                    with lock:
+                        left[0] -= 1
+                        last = left[0] == 0
+                    if last:
+                        _release(self.ex, guard)
+
+            for item in items:
+                queued[item] = pool.submit(one, item)
+            ready.set_result(None)
+
+        if claim is None:
+            queue(None)
+        else:
+            self.taken[claim].add_done_callback(queue)
+        return ready
 
 
-def _queue_group(
-    ex: Execution, pool: ThreadPoolExecutor, claim: claims.Claim | None, items: list[Work]
-) -> list[tuple[Work, Future[VariantResult]]]:
-    guard = _take(ex, claim)
-    left, lock = [len(items)], threading.Lock()
-
-    def one(item: Work) -> VariantResult:
-        try:
-            return _run_one(ex, *item, guard)
-        finally:
-            with lock:
-                left[0] -= 1
-                last = left[0] == 0
-            if last and guard.claim:
-                claims.release(ex, guard.claim)
-
-    return [(item, pool.submit(one, item)) for item in items]
+def _release(ex: Execution, guard: Guard) -> None:
+    if guard.claim:
+        claims.release(ex, guard.claim)
 
 
-def _take(ex: Execution, claim: claims.Claim | None) -> Guard:
-    if claim is None:
-        return UNGUARDED
+def _take(ex: Execution, claim: claims.Claim) -> Guard:
     try:
         outcome = claims.acquire(ex, claim, [0])
     except OssCallError as exc:

@@ -96,6 +96,30 @@ def test_a_new_version_costs_two_requests_for_its_claim_and_three_per_variant(cl
     assert requests == {"get": 1, "put": 1 + 3, "head": 3, "process": 3, "delete": 1}
 
 
+def test_a_claim_is_taken_while_the_pre_flight_read_is_in_flight(cloud, rules, load_event):
+    event = cloud.upload(load_event("oss-put.json"))
+    cloud.backend.faults.reset([FaultRule.parse("get:1:delay:1500")])  # the pre-flight read, held up
+    source = ("ossimg-uploads", "uploads/photos/cat.jpg")
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(instance, cloud, rules, event)
+        while not (running.done() or claims_left(cloud)):
+            time.sleep(0.01)
+        read_before_claim = cloud.backend.faults.count("get", *source)
+        lines = running.result()
+    assert read_before_claim == 0, "the claim waited for the pre-flight read"
+    assert {line["status"] for line in lines.values()} == {"ok"}
+    assert claims_left(cloud) == []
+
+
+@pytest.mark.parametrize("body", [b"%PDF-1.7 not an image", b"a text file named cat.jpg"])
+def test_an_upload_the_pre_flight_skips_gives_its_claim_back(cloud, rules, load_event, body):
+    event = cloud.upload(load_event("oss-put.json"), body)  # its event still says image/jpeg
+    cloud.backend.faults.reset()
+    instance(cloud, rules, event)
+    assert cloud.backend.faults.counts("process") == {}
+    assert claims_left(cloud) == []
+
+
 def test_a_redelivery_makes_nothing_and_leaves_no_claim(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
     instance(cloud, rules, event)

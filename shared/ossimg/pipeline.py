@@ -4,7 +4,8 @@ Two stages. Pre-flight: for each planned record, the first bytes of the object (
 whether OSS IMG can read it at all. Variants, each record's under its claim (so that a duplicate
 delivery running at the same time waits instead of repeating them): skip one whose output already
 records this source version and variant (lineage), else run the IMG call and record the lineage;
-a record's claim is released as soon as its last variant has ended.
+a record's claim is taken while its pre-flight read is in flight (when the event names the version),
+and released as soon as its last variant has ended.
 Transient failures are retried with backoff inside the invocation's deadline; permanent ones are
 not. Every record and every variant ends in its own typed result, in the order they came.
 """

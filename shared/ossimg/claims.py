@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import math
 import os
 import time
 from collections.abc import Callable
@@ -73,9 +74,24 @@ def is_claim_key(key: str) -> bool:
     return key.startswith(PREFIX)
 
 
-def acquire(ex: Execution, claim: Claim, attempts: list[int], sleep: Callable[[float], None] = time.sleep) -> Outcome:
-    """Take ``claim``, waiting while a live one is held elsewhere. Raises OssCallError."""
-    token = os.urandom(8).hex()
+def new_token() -> str:
+    """A taker's token: what its claim carries, so that a PUT of ours retried after a lost answer is
+    known as ours (by this taker's later tries too)."""
+    return os.urandom(8).hex()
+
+
+def acquire(
+    ex: Execution,
+    claim: Claim,
+    attempts: list[int],
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    token: str = "",
+    patient: bool = True,
+) -> Outcome:
+    """Take ``claim``, waiting while a live one is held elsewhere (unless not ``patient``: then BUSY at
+    once, for a later patient try with the same ``token``). Raises OssCallError."""
+    token = token or new_token()
     meta = {CLAIM: claim.source, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}", OWNER: token}
     give_up = ex.deadline.remaining() * (1 - WAIT_SHARE)
     pause = 0.05
@@ -85,14 +101,23 @@ def acquire(ex: Execution, claim: Claim, attempts: list[int], sleep: Callable[[f
         held = ex.call(lambda: ex.client.stat(claim.bucket, claim.key), attempts)
         if held is not None and held.meta.get(OWNER) == token:
             return Outcome.OWNED  # our own PUT, whose answer was lost and whose retry found it
-        if held is not None and held.age > float(held.meta.get(TTL, "0") or 0):
+        if held is not None and held.age > _ttl(held.meta):
             # Its owner can no longer be running: take it over.
             ex.call(lambda: ex.client.put_marker(claim.bucket, claim.key, meta, exclusive=False), attempts)
             return Outcome.OWNED
-        if ex.deadline.remaining() - pause < give_up:
+        if not patient or ex.deadline.remaining() - pause < give_up:
             return Outcome.BUSY
         sleep(pause)
         pause = min(pause * 2, 1.0)
+
+
+def _ttl(meta: dict[str, str]) -> float:
+    """The seconds a claim lives; one without a TTL ossimg could have written has none left."""
+    try:
+        seconds = float(meta.get(TTL, "") or 0)
+    except ValueError:
+        return 0.0
+    return seconds if math.isfinite(seconds) else 0.0
 
 
 def release(ex: Execution, claim: Claim) -> str:

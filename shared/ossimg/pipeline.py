@@ -16,7 +16,7 @@ import enum
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, NamedTuple, TypeVar
 
 from . import claims
@@ -224,79 +224,84 @@ class _Claims:
     and the workers that make the variants. A record's variants are queued once its claim is
     decided, so a record waiting for a claim held elsewhere never holds up the others', and its
     claim is released as soon as the last of them ends, never kept while others finish (two
-    invocations sharing records would otherwise wait on each other)."""
+    invocations sharing records would otherwise wait on each other).
+
+    A claim tried early (beside the pre-flight read) is tried once, never waited for: the read may
+    yet skip its record, which must then cost no wait. Its record, if it passes, waits for it then,
+    with the same token. An early claim no record's variants took on is given back on the way out,
+    whatever ended the stage."""
 
     def __init__(self, ex: Execution, records: int) -> None:
         self.ex = ex
-        self.taken: dict[claims.Claim, Future[Guard]] = {}
         self.takers = ThreadPoolExecutor(min(records, TAKERS))
+        self.early: dict[claims.Claim, Future[Guard]] = {}
+        self.tokens: dict[claims.Claim, str] = {}
+        self.handed: set[claims.Claim] = set()  # released by their variants, not on the way out
 
     def __enter__(self) -> _Claims:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.takers.shutdown()  # after the claims given back
+        self.takers.shutdown()
+        for claim, taken in self.early.items():
+            if claim not in self.handed and taken.exception() is None:
+                _release(self.ex, taken.result())
 
     def start(self, claim: claims.Claim | None) -> None:
-        """Begin taking ``claim`` (a claim already being taken is taken once)."""
-        if claim is not None and claim not in self.taken:
-            self.taken[claim] = self.takers.submit(_take, self.ex, claim)
+        """Try to take ``claim`` now, once (a claim tried already is not tried again)."""
+        if claim is not None and claim not in self.early:
+            self.tokens[claim] = claims.new_token()
+            self.early[claim] = self.takers.submit(_take, self.ex, claim, self.tokens[claim], False)
 
     def make_all(self, work: dict[Work, claims.Claim | None]) -> dict[Work, VariantResult]:
-        """Every variant of ``work``, each record's under its claim; claims taken early for records
-        left without variants (the pre-flight skipped them) are given back."""
+        """Every variant of ``work``, each record's under its claim."""
         groups: dict[claims.Claim | None, list[Work]] = {}
         for item, claim in work.items():
             groups.setdefault(claim, []).append(item)
-            self.start(claim)
-        for claim in self.taken.keys() - groups.keys():
-            self.taken[claim].add_done_callback(lambda taken: _release(self.ex, taken.result()))
         if not work:
             return {}
-        queued: dict[Work, Future[VariantResult]] = {}
         with ThreadPoolExecutor(min(self.ex.workers, len(work))) as pool:
-            waits = [self._queue(pool, claim, items, queued) for claim, items in groups.items()]
-            for wait in waits:
-                wait.result()  # every group's variants queued (each waits for its claim)
-            return {item: future.result() for item, future in queued.items()}
+            queued = [self.takers.submit(self._queue_group, pool, claim, items) for claim, items in groups.items()]
+            wait(queued)  # every record's variants queued (or its failure known) before the pool may close
+            return {item: future.result() for group in queued for item, future in group.result()}
 
-    def _queue(
-        self,
-        pool: ThreadPoolExecutor,
-        claim: claims.Claim | None,
-        items: list[Work],
-        queued: dict[Work, Future[VariantResult]],
-    ) -> Future[None]:
-        """Queue ``items`` on ``pool`` once ``claim`` is decided; the future ends when they are queued."""
-        ready: Future[None] = Future()
+    def _queue_group(
+        self, pool: ThreadPoolExecutor, claim: claims.Claim | None, items: list[Work]
+    ) -> list[tuple[Work, Future[VariantResult]]]:
+        if claim is not None:
+            self.handed.add(claim)
+        guard = self._guard(claim)
         left, lock = [len(items)], threading.Lock()
 
-        def queue(taken: Future[Guard] | None) -> None:
+        def finish(count: int) -> None:
+            with lock:
+                left[0] -= count
+                last = left[0] == 0
+            if last:
+                _release(self.ex, guard)
+
+        def one(item: Work) -> VariantResult:
             try:
-                guard = UNGUARDED if taken is None else taken.result()
-            except BaseException as exc:  # a callback's exception would be lost, and make_all wait forever
-                ready.set_exception(exc)
-                return
+                return _run_one(self.ex, *item, guard)
+            finally:
+                finish(1)
 
-            def one(item: Work) -> VariantResult:
-                try:
-                    return _run_one(self.ex, *item, guard)
-                finally:
-                    with lock:
-                        left[0] -= 1
-                        last = left[0] == 0
-                    if last:
-                        _release(self.ex, guard)
+        queued = []
+        for n, item in enumerate(items):
+            try:
+                queued.append((item, pool.submit(one, item)))
+            except BaseException:
+                finish(len(items) - n)  # the claim then goes once the variants already queued end
+                raise
+        return queued
 
-            for item in items:
-                queued[item] = pool.submit(one, item)
-            ready.set_result(None)
-
+    def _guard(self, claim: claims.Claim | None) -> Guard:
         if claim is None:
-            queue(None)
-        else:
-            self.taken[claim].add_done_callback(queue)
-        return ready
+            return UNGUARDED
+        early = self.early.get(claim)
+        if early is not None and not (guard := early.result()).busy:
+            return guard
+        return _take(self.ex, claim, self.tokens.setdefault(claim, claims.new_token()), True)
 
 
 def _release(ex: Execution, guard: Guard) -> None:
@@ -304,9 +309,9 @@ def _release(ex: Execution, guard: Guard) -> None:
         claims.release(ex, guard.claim)
 
 
-def _take(ex: Execution, claim: claims.Claim) -> Guard:
+def _take(ex: Execution, claim: claims.Claim, token: str, patient: bool) -> Guard:
     try:
-        outcome = claims.acquire(ex, claim, [0])
+        outcome = claims.acquire(ex, claim, [0], token=token, patient=patient)
     except OssCallError as exc:
         # No claim (a role without access to the claims prefix, say): make the variants anyway;
         # only a duplicate delivery running at this very moment could then repeat them.

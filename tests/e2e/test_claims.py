@@ -120,6 +120,40 @@ def test_an_upload_the_pre_flight_skips_gives_its_claim_back(cloud, rules, load_
     assert claims_left(cloud) == []
 
 
+def claim_looks(cloud):
+    """How many times the emulator answered a HEAD of a claim (each wait for one held elsewhere looks)."""
+    return sum(n for (_, key), n in cloud.backend.faults.counts("head").items() if claims.is_claim_key(key))
+
+
+@pytest.mark.parametrize("gone", [False, True], ids=["not an image", "deleted since"])
+def test_an_upload_the_pre_flight_skips_never_waits_for_a_claim_held_elsewhere(cloud, rules, load_event, gone):
+    """An instance died holding the claim; the upload was replaced by a text file, or deleted, and FC
+    retries the event. The retry has nothing to make, so it must not wait for that claim to expire."""
+    event = cloud.upload(load_event("oss-put.json"), b"a text file named cat.jpg")
+    if gone:
+        cloud.bucket("ossimg-uploads").delete_object("uploads/photos/cat.jpg")
+    hold(cloud, event, ttl=3600)
+    cloud.backend.faults.reset()
+    instance(cloud, rules, event, 10.0)
+    assert claim_looks(cloud) <= 1, "it waited for the claim"  # one look tells it is held elsewhere
+    assert claims_left(cloud) == [claim_of(event).key]  # not ours to give back
+
+
+def test_a_failure_before_the_variants_leaves_no_claim_behind(cloud, rules, load_event):
+    """Whatever ends the invocation early, a claim taken beside the pre-flight read goes with it."""
+    event = cloud.upload(load_event("oss-put.json"))
+    client = client_of(cloud)
+
+    def broken_read(*_):
+        time.sleep(0.2)  # the claim is taken meanwhile
+        raise RuntimeError("a bug in the pre-flight")
+
+    client.get_head = broken_read
+    with pytest.raises(RuntimeError, match="a bug in the pre-flight"):
+        run(event, rules, lambda: client, JsonLog(io.StringIO()), deadline=Deadline.after(10.0))
+    assert claims_left(cloud) == []
+
+
 def test_a_redelivery_makes_nothing_and_leaves_no_claim(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
     instance(cloud, rules, event)

@@ -24,6 +24,7 @@ class Bucket:
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], dict[str, str]] = {}
         self.lose_next_put_answer = False
+        self.age = 0.0  # of every object, by OSS's clock
 
     def put_marker(self, bucket: str, key: str, meta: dict[str, str], *, exclusive: bool) -> bool:
         if exclusive and (bucket, key) in self.objects:
@@ -36,7 +37,7 @@ class Bucket:
 
     def stat(self, bucket: str, key: str) -> Stat | None:
         found = self.objects.get((bucket, key))
-        return None if found is None else Stat(found, age=0.0)
+        return None if found is None else Stat(found, age=self.age)
 
     def delete_object(self, bucket: str, key: str) -> None:
         self.objects.pop((bucket, key), None)
@@ -62,6 +63,21 @@ def test_a_claim_held_by_another_live_instance_is_waited_for_then_busy(bucket):
     waits: list[float] = []
     assert claims.acquire(execution(bucket, 0.2), CLAIM, [0], sleep=waits.append) is claims.Outcome.BUSY
     assert waits, "it gave up without waiting"
+
+
+def test_an_impatient_try_of_a_claim_held_elsewhere_is_busy_at_once(bucket):
+    held = {claims.CLAIM: CLAIM.source, claims.TTL: "600", claims.OWNER: "someone-else"}
+    bucket.objects[CLAIM.bucket, CLAIM.key] = held
+    waits: list[float] = []
+    outcome = claims.acquire(execution(bucket), CLAIM, [0], sleep=waits.append, patient=False)
+    assert (outcome, waits) == (claims.Outcome.BUSY, [])
+
+
+@pytest.mark.parametrize("ttl", ["600", "soon", "nan", "inf", ""])
+def test_a_claim_whose_ttl_ossimg_could_not_have_written_has_none_left(bucket, ttl):
+    bucket.objects[CLAIM.bucket, CLAIM.key] = {claims.CLAIM: CLAIM.source, claims.TTL: ttl, claims.OWNER: "other"}
+    bucket.age = 700.0
+    assert claims.acquire(execution(bucket), CLAIM, [0], sleep=lambda _: None) is claims.Outcome.OWNED
 
 
 @pytest.mark.parametrize(

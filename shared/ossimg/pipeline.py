@@ -220,15 +220,16 @@ def _claim_for(ex: Execution, decision: Decision, etag: str) -> claims.Claim | N
 
 
 class _Claims:
-    """The variant stage: records' claims, each taken on a thread of its own (up to TAKERS at once),
-    and the workers that make the variants. A record's variants are queued once its claim is
-    decided, so a record waiting for a claim held elsewhere never holds up the others', and its
-    claim is released as soon as the last of them ends, never kept while others finish (two
-    invocations sharing records would otherwise wait on each other).
+    """The variant stage: records' claims and the workers that make the variants. A record's
+    variants are queued as soon as its claim is decided, and its claim is released as soon as the
+    last of them ends, never kept while others finish (two invocations sharing records would
+    otherwise wait on each other).
 
-    A claim tried early (beside the pre-flight read) is tried once, never waited for: the read may
-    yet skip its record, which must then cost no wait. Its record, if it passes, waits for it then,
-    with the same token. An early claim no record's variants took on is given back on the way out,
+    A claim is first tried beside the pre-flight read, once, never waited for: the read may yet skip
+    its record, which must then cost no wait (a claim it took goes back at once). A record that
+    passes and found its claim held elsewhere waits for it then, on a thread of its own (up to
+    TAKERS at once) and with the same token, so that it holds up neither the records whose claims
+    are decided nor their workers. An early claim no variants took on is given back on the way out,
     whatever ended the stage."""
 
     def __init__(self, ex: Execution, records: int) -> None:
@@ -236,7 +237,7 @@ class _Claims:
         self.takers = ThreadPoolExecutor(min(records, TAKERS))
         self.early: dict[claims.Claim, Future[Guard]] = {}
         self.tokens: dict[claims.Claim, str] = {}
-        self.handed: set[claims.Claim] = set()  # released by their variants, not on the way out
+        self.handed: set[claims.Claim] = set()  # given back by the stage, not on the way out
 
     def __enter__(self) -> _Claims:
         return self
@@ -261,47 +262,63 @@ class _Claims:
         if not work:
             return {}
         with ThreadPoolExecutor(min(self.ex.workers, len(work))) as pool:
-            queued = [self.takers.submit(self._queue_group, pool, claim, items) for claim, items in groups.items()]
-            wait(queued)  # every record's variants queued (or its failure known) before the pool may close
-            return {item: future.result() for group in queued for item, future in group.result()}
+            for claim in self.early.keys() - groups.keys():  # the pre-flight skipped its records
+                self.handed.add(claim)
+                pool.submit(lambda c: _release(self.ex, self.early[c].result()), claim)
+            now: list[tuple[Work, Future[VariantResult]]] = []
+            later: list[Future[list[tuple[Work, Future[VariantResult]]]]] = []
+            for claim, items in groups.items():
+                guard = UNGUARDED if claim is None else self._decided(claim)
+                if claim is not None:
+                    self.handed.add(claim)
+                if guard is not None:
+                    now += _queue(self.ex, pool, guard, items)
+                elif claim is not None:
+                    later.append(self.takers.submit(self._wait_then_queue, pool, claim, items))
+            wait(later)  # every record's variants queued (or its failure known) before the pool may close
+            queued = now + [pair for group in later for pair in group.result()]
+            return {item: future.result() for item, future in queued}
 
-    def _queue_group(
-        self, pool: ThreadPoolExecutor, claim: claims.Claim | None, items: list[Work]
-    ) -> list[tuple[Work, Future[VariantResult]]]:
-        if claim is not None:
-            self.handed.add(claim)
-        guard = self._guard(claim)
-        left, lock = [len(items)], threading.Lock()
-
-        def finish(count: int) -> None:
-            with lock:
-                left[0] -= count
-                last = left[0] == 0
-            if last:
-                _release(self.ex, guard)
-
-        def one(item: Work) -> VariantResult:
-            try:
-                return _run_one(self.ex, *item, guard)
-            finally:
-                finish(1)
-
-        queued = []
-        for n, item in enumerate(items):
-            try:
-                queued.append((item, pool.submit(one, item)))
-            except BaseException:
-                finish(len(items) - n)  # the claim then goes once the variants already queued end
-                raise
-        return queued
-
-    def _guard(self, claim: claims.Claim | None) -> Guard:
-        if claim is None:
-            return UNGUARDED
+    def _decided(self, claim: claims.Claim) -> Guard | None:
+        """The guard of ``claim``'s variants if it needs no wait (ours, or not to be had), else None."""
         early = self.early.get(claim)
-        if early is not None and not (guard := early.result()).busy:
-            return guard
-        return _take(self.ex, claim, self.tokens.setdefault(claim, claims.new_token()), True)
+        guard = None if early is None else early.result()
+        return None if guard is None or guard.busy else guard
+
+    def _wait_then_queue(
+        self, pool: ThreadPoolExecutor, claim: claims.Claim, items: list[Work]
+    ) -> list[tuple[Work, Future[VariantResult]]]:
+        token = self.tokens.setdefault(claim, claims.new_token())
+        return _queue(self.ex, pool, _take(self.ex, claim, token, True), items)
+
+
+def _queue(
+    ex: Execution, pool: ThreadPoolExecutor, guard: Guard, items: list[Work]
+) -> list[tuple[Work, Future[VariantResult]]]:
+    """``items`` queued on ``pool`` under ``guard``, whose claim goes when the last of them ends."""
+    left, lock = [len(items)], threading.Lock()
+
+    def finish(count: int) -> None:
+        with lock:
+            left[0] -= count
+            last = left[0] == 0
+        if last:
+            _release(ex, guard)
+
+    def one(item: Work) -> VariantResult:
+        try:
+            return _run_one(ex, *item, guard)
+        finally:
+            finish(1)
+
+    queued = []
+    for n, item in enumerate(items):
+        try:
+            queued.append((item, pool.submit(one, item)))
+        except BaseException:
+            finish(len(items) - n)  # the claim then goes once the variants already queued end
+            raise
+    return queued
 
 
 def _release(ex: Execution, guard: Guard) -> None:

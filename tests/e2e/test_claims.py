@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from ossimg import claims
+from ossimg import claims, pipeline
 from ossimg.events import parse_event
 from ossimg.logs import JsonLog
 from ossimg.on_upload import TransientFailure, run
@@ -176,8 +176,11 @@ def test_a_record_repeated_in_one_event_is_made_once_without_waiting_for_itself(
     assert claims_left(cloud) == []
 
 
-@pytest.mark.parametrize("workers", [1, 8])
-def test_a_record_waiting_for_a_claim_held_elsewhere_does_not_hold_up_the_others(cloud, rules, load_event, workers):
+@pytest.mark.parametrize(("workers", "takers"), [(1, pipeline.TAKERS), (8, pipeline.TAKERS), (8, 1)])
+def test_a_record_waiting_for_a_claim_held_elsewhere_does_not_hold_up_the_others(
+    cloud, rules, load_event, monkeypatch, workers, takers
+):
+    monkeypatch.setattr(pipeline, "TAKERS", takers)  # 1: as if every taker were waiting for a claim
     event = two_records(cloud, load_event)
     hold(cloud, event, ttl=3600)  # cat's claim: another instance is making cat's variants
     cloud.backend.faults.reset()
@@ -209,6 +212,27 @@ def test_two_invocations_sharing_records_in_opposite_order_both_finish(cloud, ru
     assert {line["status"] for line in [*first.values(), *second.values()]} <= {"ok", "up-to-date"}
     made = {("ossimg-uploads", "uploads/photos/cat.jpg"): 3, ("ossimg-uploads", "uploads/photos/dog.jpg"): 3}
     assert cloud.backend.faults.counts("process") == made
+
+
+def test_a_skipped_uploads_claim_goes_back_at_once_not_after_the_others(cloud, rules, load_event):
+    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
+    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
+    cat = json.loads(event)
+    del cat["events"][0]
+    hold(cloud, json.dumps(cat).encode(), ttl=3600)  # cat's claim, held elsewhere: the invocation waits
+    note = claim_of(event).key  # named by the event's ETag, so taken beside the read that skips note
+    cloud.backend.faults.reset()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(instance, cloud, rules, event, 60.0)
+        for _ in range(400):  # until note's claim was taken and given back, while cat's is awaited
+            taken = cloud.backend.faults.count("put", "ossimg-uploads", note)
+            if running.done() or (taken and note not in claims_left(cloud)):
+                break
+            time.sleep(0.05)
+        given_back_while_waiting = note not in claims_left(cloud) and not running.done()
+        release(cloud, json.dumps(cat).encode())
+        running.result()
+    assert given_back_while_waiting
 
 
 def test_a_records_claim_goes_as_soon_as_its_own_variants_end(cloud, load_event, rules):

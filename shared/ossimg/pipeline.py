@@ -16,7 +16,7 @@ import enum
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed, wait
 from typing import Any, NamedTuple, TypeVar
 
 from . import claims
@@ -259,37 +259,41 @@ class _Claims:
         groups: dict[claims.Claim | None, list[Work]] = {}
         for item, claim in work.items():
             groups.setdefault(claim, []).append(item)
+        for claim in self.early.keys() - groups.keys():  # the pre-flight skipped its records
+            self.handed.add(claim)
+            self.takers.submit(lambda c: _release(self.ex, self.early[c].result()), claim)
         if not work:
             return {}
         with ThreadPoolExecutor(min(self.ex.workers, len(work))) as pool:
-            for claim in self.early.keys() - groups.keys():  # the pre-flight skipped its records
-                self.handed.add(claim)
-                pool.submit(lambda c: _release(self.ex, self.early[c].result()), claim)
             now: list[tuple[Work, Future[VariantResult]]] = []
             later: list[Future[list[tuple[Work, Future[VariantResult]]]]] = []
+            tried: dict[Future[Guard], tuple[claims.Claim, list[Work]]] = {}
             for claim, items in groups.items():
-                guard = UNGUARDED if claim is None else self._decided(claim)
-                if claim is not None:
+                if claim is None:
+                    now += _queue(self.ex, pool, UNGUARDED, items)
+                elif claim in self.early:
+                    tried[self.early[claim]] = (claim, items)
+                else:
+                    later.append(self._wait_then_queue(pool, claim, items))
+            for early in as_completed(tried):  # in the order the tries end: a slow one holds up no other
+                claim, items = tried[early]
+                guard = early.result()
+                if guard.busy:
+                    later.append(self._wait_then_queue(pool, claim, items))
+                else:
                     self.handed.add(claim)
-                if guard is not None:
                     now += _queue(self.ex, pool, guard, items)
-                elif claim is not None:
-                    later.append(self.takers.submit(self._wait_then_queue, pool, claim, items))
             wait(later)  # every record's variants queued (or its failure known) before the pool may close
             queued = now + [pair for group in later for pair in group.result()]
             return {item: future.result() for item, future in queued}
 
-    def _decided(self, claim: claims.Claim) -> Guard | None:
-        """The guard of ``claim``'s variants if it needs no wait (ours, or not to be had), else None."""
-        early = self.early.get(claim)
-        guard = None if early is None else early.result()
-        return None if guard is None or guard.busy else guard
-
     def _wait_then_queue(
         self, pool: ThreadPoolExecutor, claim: claims.Claim, items: list[Work]
-    ) -> list[tuple[Work, Future[VariantResult]]]:
+    ) -> Future[list[tuple[Work, Future[VariantResult]]]]:
+        """On a taker: wait for ``claim`` (held elsewhere when tried, or not tried yet), then queue."""
+        self.handed.add(claim)
         token = self.tokens.setdefault(claim, claims.new_token())
-        return _queue(self.ex, pool, _take(self.ex, claim, token, True), items)
+        return self.takers.submit(lambda: _queue(self.ex, pool, _take(self.ex, claim, token, True), items))
 
 
 def _queue(

@@ -235,6 +235,43 @@ def test_a_skipped_uploads_claim_goes_back_at_once_not_after_the_others(cloud, r
     assert given_back_while_waiting
 
 
+def test_giving_back_a_skipped_uploads_claim_keeps_no_worker_from_the_variants(cloud, rules, load_event):
+    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
+    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
+    cloud.backend.faults.reset([FaultRule.parse("delete:1:delay:1500")])  # note's claim goes back slowly
+    note, cat = claim_of(event).key, ("ossimg-uploads", "uploads/photos/cat.jpg")
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(instance, cloud, rules, event, 30.0, workers=1)
+        while not (running.done() or cloud.backend.faults.count("process", *cat)):
+            time.sleep(0.01)
+        note_still_going_back = note in claims_left(cloud)
+        running.result()
+    assert note_still_going_back, "cat's variants waited for note's claim to go back"
+
+
+def test_a_slow_claim_holds_up_no_other_record(cloud, rules, load_event):
+    event = two_records(cloud, load_event)  # cat, then dog
+    cat, dog = claim_of(event).key, ("ossimg-uploads", "uploads/photos/dog.jpg")
+    client = client_of(cloud)
+    put_marker = client.put_marker
+
+    def slow_for_cat(bucket, key, meta, *, exclusive):
+        if key == cat:
+            time.sleep(1.5)  # cat's claim answers late (a slow or retried PUT)
+        return put_marker(bucket, key, meta, exclusive=exclusive)
+
+    client.put_marker = slow_for_cat
+    cloud.backend.faults.reset()
+    out = io.StringIO()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run, event, rules, lambda: client, JsonLog(out), deadline=Deadline.after(30.0))
+        while not (running.done() or cloud.backend.faults.count("process", *dog) == 3):
+            time.sleep(0.01)
+        made_before_cat = cloud.backend.faults.counts("process")
+        running.result()
+    assert made_before_cat == {dog: 3}
+
+
 def test_a_records_claim_goes_as_soon_as_its_own_variants_end(cloud, load_event, rules):
     event = two_records(cloud, load_event, "uploads/photos/dog.jpg", "uploads/photos/cat.jpg")
     hold(cloud, event, ttl=3600)  # dog's claim, held elsewhere: this invocation waits for it

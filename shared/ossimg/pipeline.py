@@ -259,15 +259,13 @@ class _Claims:
         groups: dict[claims.Claim | None, list[Work]] = {}
         for item, claim in work.items():
             groups.setdefault(claim, []).append(item)
-        for claim in self.early.keys() - groups.keys():  # the pre-flight skipped its records
-            self.handed.add(claim)
-            self.takers.submit(lambda c: _release(self.ex, self.early[c].result()), claim)
-        if not work:
-            return {}
-        with ThreadPoolExecutor(min(self.ex.workers, len(work))) as pool:
+        with ThreadPoolExecutor(max(1, min(self.ex.workers, len(work)))) as pool:
             now: list[tuple[Work, Future[VariantResult]]] = []
             later: list[Future[list[tuple[Work, Future[VariantResult]]]]] = []
-            tried: dict[Future[Guard], tuple[claims.Claim, list[Work]]] = {}
+            # Early tries whose records the pre-flight skipped (nothing to make) are given back.
+            tried: dict[Future[Guard], tuple[claims.Claim, list[Work]]] = {
+                self.early[claim]: (claim, []) for claim in self.early.keys() - groups.keys()
+            }
             for claim, items in groups.items():
                 if claim is None:
                     now += _queue(self.ex, pool, UNGUARDED, items)
@@ -277,8 +275,11 @@ class _Claims:
                     later.append(self._wait_then_queue(pool, claim, items))
             for early in as_completed(tried):  # in the order the tries end: a slow one holds up no other
                 claim, items = tried[early]
-                guard = early.result()
-                if guard.busy:
+                if not items:
+                    self.handed.add(claim)
+                    if early.exception() is None and early.result().claim:
+                        self.takers.submit(_release, self.ex, early.result())
+                elif (guard := early.result()).busy:
                     later.append(self._wait_then_queue(pool, claim, items))
                 else:
                     self.handed.add(claim)

@@ -249,6 +249,36 @@ def test_giving_back_a_skipped_uploads_claim_keeps_no_worker_from_the_variants(c
     assert note_still_going_back, "cat's variants waited for note's claim to go back"
 
 
+def test_a_skipped_uploads_slow_claim_holds_up_no_wait_for_another(cloud, rules, load_event):
+    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
+    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
+    cat = json.loads(event)
+    del cat["events"][0]
+    cat = json.dumps(cat).encode()
+    hold(cloud, cat, ttl=3600)  # cat's claim: held elsewhere when first tried
+    note, cat_source = claim_of(event), ("ossimg-uploads", "uploads/photos/cat.jpg")
+    client = client_of(cloud)
+    put_marker = client.put_marker
+
+    def slow_for_note(bucket, key, meta, *, exclusive):
+        if key == note.key:
+            time.sleep(2.0)  # note's claim answers late
+        return put_marker(bucket, key, meta, exclusive=exclusive)
+
+    client.put_marker = slow_for_note
+    cloud.backend.faults.reset()
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(run, event, rules, lambda: client, JsonLog(io.StringIO()), deadline=Deadline.after(30.0))
+        while not (running.done() or claim_looks(cloud)):  # cat's claim was tried and found held
+            time.sleep(0.01)
+        release(cloud, cat)  # the other instance is done with cat
+        while not (running.done() or cloud.backend.faults.count("process", *cat_source)):
+            time.sleep(0.01)
+        note_still_trying = cloud.backend.faults.count("put", note.bucket, note.key) == 0
+        running.result()
+    assert note_still_trying, "cat waited for note's slow claim"
+
+
 def test_a_slow_claim_holds_up_no_other_record(cloud, rules, load_event):
     event = two_records(cloud, load_event)  # cat, then dog
     cat, dog = claim_of(event).key, ("ossimg-uploads", "uploads/photos/dog.jpg")

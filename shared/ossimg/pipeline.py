@@ -277,7 +277,7 @@ class _Claims:
                 claim, items = tried[early]
                 if not items:
                     self.handed.add(claim)
-                    if early.exception() is None and early.result().claim:
+                    if early.exception() is None:
                         self.takers.submit(_release, self.ex, early.result())
                 elif (guard := early.result()).busy:
                     later.append(self._wait_then_queue(pool, claim, items))

@@ -68,6 +68,34 @@ def claims_left(cloud):
     return [o.key for b in buckets for o in cloud.bucket(b).list_objects(claims.PREFIX).object_list]
 
 
+def claim_looks(cloud):
+    """How many times the emulator answered a HEAD of a claim (each wait for one held elsewhere looks)."""
+    return sum(n for (_, key), n in cloud.backend.faults.counts("head").items() if claims.is_claim_key(key))
+
+
+def note_and_cat(cloud, load_event):
+    """An event of two uploads, note.jpg (a text file since: the pre-flight skips it) then cat.jpg,
+    and an event of cat.jpg alone."""
+    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
+    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
+    cat = json.loads(event)
+    del cat["events"][0]
+    return event, json.dumps(cat).encode()
+
+
+def slow_claim(client, claim, seconds):
+    """``client``, whose PUT of ``claim`` answers ``seconds`` late (a slow or retried PUT)."""
+    put_marker = client.put_marker
+
+    def slow(bucket, key, meta, *, exclusive):
+        if key == claim.key:
+            time.sleep(seconds)
+        return put_marker(bucket, key, meta, exclusive=exclusive)
+
+    client.put_marker = slow
+    return client
+
+
 def test_two_instances_on_one_event_make_each_variant_once(cloud, rules, load_event):
     event = cloud.upload(load_event("oss-put.json"))
     cloud.backend.faults.reset([FaultRule.parse("process:1:delay:300")])  # so the two really overlap
@@ -120,11 +148,6 @@ def test_an_upload_the_pre_flight_skips_gives_its_claim_back(cloud, rules, load_
     assert claims_left(cloud) == []
 
 
-def claim_looks(cloud):
-    """How many times the emulator answered a HEAD of a claim (each wait for one held elsewhere looks)."""
-    return sum(n for (_, key), n in cloud.backend.faults.counts("head").items() if claims.is_claim_key(key))
-
-
 @pytest.mark.parametrize("gone", [False, True], ids=["not an image", "deleted since"])
 def test_an_upload_the_pre_flight_skips_never_waits_for_a_claim_held_elsewhere(cloud, rules, load_event, gone):
     """An instance died holding the claim; the upload was replaced by a text file, or deleted, and FC
@@ -172,7 +195,7 @@ def test_a_record_repeated_in_one_event_is_made_once_without_waiting_for_itself(
     lines = [json.loads(line) for line in out.getvalue().splitlines() if '"variant"' in line]
     assert sorted(line["status"] for line in lines) == ["ok"] * 6
     assert cloud.backend.faults.counts("process") == {("ossimg-uploads", "uploads/photos/cat.jpg"): 3}
-    assert not [key for _, key in cloud.backend.faults.counts("head") if claims.is_claim_key(key)], "it waited"
+    assert claim_looks(cloud) == 0, "it waited"
     assert claims_left(cloud) == []
 
 
@@ -215,11 +238,8 @@ def test_two_invocations_sharing_records_in_opposite_order_both_finish(cloud, ru
 
 
 def test_a_skipped_uploads_claim_goes_back_at_once_not_after_the_others(cloud, rules, load_event):
-    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
-    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
-    cat = json.loads(event)
-    del cat["events"][0]
-    hold(cloud, json.dumps(cat).encode(), ttl=3600)  # cat's claim, held elsewhere: the invocation waits
+    event, cat = note_and_cat(cloud, load_event)
+    hold(cloud, cat, ttl=3600)  # cat's claim, held elsewhere: the invocation waits
     note = claim_of(event).key  # named by the event's ETag, so taken beside the read that skips note
     cloud.backend.faults.reset()
     with ThreadPoolExecutor(1) as pool:
@@ -230,14 +250,13 @@ def test_a_skipped_uploads_claim_goes_back_at_once_not_after_the_others(cloud, r
                 break
             time.sleep(0.05)
         given_back_while_waiting = note not in claims_left(cloud) and not running.done()
-        release(cloud, json.dumps(cat).encode())
+        release(cloud, cat)
         running.result()
     assert given_back_while_waiting
 
 
 def test_giving_back_a_skipped_uploads_claim_keeps_no_worker_from_the_variants(cloud, rules, load_event):
-    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
-    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
+    event, _ = note_and_cat(cloud, load_event)
     cloud.backend.faults.reset([FaultRule.parse("delete:1:delay:1500")])  # note's claim goes back slowly
     note, cat = claim_of(event).key, ("ossimg-uploads", "uploads/photos/cat.jpg")
     with ThreadPoolExecutor(1) as pool:
@@ -250,22 +269,10 @@ def test_giving_back_a_skipped_uploads_claim_keeps_no_worker_from_the_variants(c
 
 
 def test_a_skipped_uploads_slow_claim_holds_up_no_wait_for_another(cloud, rules, load_event):
-    event = two_records(cloud, load_event, "uploads/photos/note.jpg", "uploads/photos/cat.jpg")
-    cloud.bucket("ossimg-uploads").put_object("uploads/photos/note.jpg", b"a text file named note.jpg")
-    cat = json.loads(event)
-    del cat["events"][0]
-    cat = json.dumps(cat).encode()
+    event, cat = note_and_cat(cloud, load_event)
     hold(cloud, cat, ttl=3600)  # cat's claim: held elsewhere when first tried
     note, cat_source = claim_of(event), ("ossimg-uploads", "uploads/photos/cat.jpg")
-    client = client_of(cloud)
-    put_marker = client.put_marker
-
-    def slow_for_note(bucket, key, meta, *, exclusive):
-        if key == note.key:
-            time.sleep(2.0)  # note's claim answers late
-        return put_marker(bucket, key, meta, exclusive=exclusive)
-
-    client.put_marker = slow_for_note
+    client = slow_claim(client_of(cloud), note, 2.0)  # note's claim answers late
     cloud.backend.faults.reset()
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(run, event, rules, lambda: client, JsonLog(io.StringIO()), deadline=Deadline.after(30.0))
@@ -281,16 +288,8 @@ def test_a_skipped_uploads_slow_claim_holds_up_no_wait_for_another(cloud, rules,
 
 def test_a_slow_claim_holds_up_no_other_record(cloud, rules, load_event):
     event = two_records(cloud, load_event)  # cat, then dog
-    cat, dog = claim_of(event).key, ("ossimg-uploads", "uploads/photos/dog.jpg")
-    client = client_of(cloud)
-    put_marker = client.put_marker
-
-    def slow_for_cat(bucket, key, meta, *, exclusive):
-        if key == cat:
-            time.sleep(1.5)  # cat's claim answers late (a slow or retried PUT)
-        return put_marker(bucket, key, meta, exclusive=exclusive)
-
-    client.put_marker = slow_for_cat
+    dog = ("ossimg-uploads", "uploads/photos/dog.jpg")
+    client = slow_claim(client_of(cloud), claim_of(event), 1.5)  # cat's claim answers late
     cloud.backend.faults.reset()
     out = io.StringIO()
     with ThreadPoolExecutor(1) as pool:

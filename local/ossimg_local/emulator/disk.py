@@ -1,8 +1,9 @@
 """Crash-safe file primitives for the store.
 
 Why: an object is acknowledged only after its bytes and its metadata are on disk, and a reader must
-never see half of either. Every write goes to a temporary file in the same file system, is flushed
-and fsynced, and then renamed over its final name (rename is atomic on POSIX).
+never see half of either. Metadata is written to a temporary file in the same file system, flushed
+and fsynced, and then renamed over its final name (rename is atomic on POSIX). Bytes go to a blob
+under a new name that nothing points to until that metadata does.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from .checksums import Digest
 
 CHUNK = 1 << 20
+T = TypeVar("T")
 
 
 class Disk:
@@ -40,21 +42,22 @@ class Disk:
         return self.blobs / blob_id[:2] / blob_id
 
     def write_blob(self, chunks: Iterable[bytes]) -> tuple[str, Digest]:
-        """Stream ``chunks`` into a new durable blob; returns its id and digests."""
+        """Stream ``chunks`` into a new durable blob; returns its id and digests.
+
+        The blob is written under its final name: the id is new, so no reader can find it before
+        metadata points to it, and a crash mid-write leaves a blob nothing points to, which the
+        store sweeps at start."""
         blob_id = uuid.uuid4().hex
-        tmp = self.tmp / blob_id
+        final = self.blob_path(blob_id)
         digest = Digest()
         try:
-            with open(tmp, "wb") as out:
+            with _create(final) as out:
                 for chunk in chunks:
                     digest.update(chunk)
                     out.write(chunk)
                 self._sync(out)
-            final = self.blob_path(blob_id)
-            final.parent.mkdir(exist_ok=True)
-            os.replace(tmp, final)
         except BaseException:
-            tmp.unlink(missing_ok=True)
+            final.unlink(missing_ok=True)
             raise
         self._sync_dir(final.parent)
         return blob_id, digest
@@ -65,9 +68,8 @@ class Disk:
         blob having been replaced since the handle was opened."""
         new_id = uuid.uuid4().hex
         final = self.blob_path(new_id)
-        final.parent.mkdir(exist_ok=True)
         try:
-            os.link(self.blob_path(blob_id), final)
+            _in_folder(final, lambda: os.link(self.blob_path(blob_id), final))
         except OSError:
             source.seek(0)
             copied, _ = self.write_blob(iter(lambda: source.read(CHUNK), b""))
@@ -93,14 +95,13 @@ class Disk:
         part of a metadata write, done before any lock is taken."""
         tmp = self.tmp / f"{uuid.uuid4().hex}.json"
         with open(tmp, "w", encoding="utf-8") as out:
-            json.dump(doc, out, ensure_ascii=False)
+            out.write(json.dumps(doc, ensure_ascii=False))  # one write: json.dump makes one per token
             self._sync(out)
         return tmp
 
     def publish(self, staged: Path, path: Path) -> None:
         """Put a staged file in place atomically (a rename: cheap, under the caller's lock)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, path)
+        _in_folder(path, lambda: os.replace(staged, path))
 
     def discard(self, staged: Path) -> None:
         """Drop a staged file that will not be published."""
@@ -122,6 +123,22 @@ class Disk:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+
+def _create(path: Path) -> BinaryIO:
+    """A new file at ``path`` open for writing, its folder made if it is missing."""
+    return _in_folder(path, lambda: open(path, "xb"))
+
+
+def _in_folder(path: Path, make: Callable[[], T]) -> T:
+    """``make()``, which puts ``path`` in place; if its folder is missing, the folder is made and
+    ``make`` tried once more. Folders almost always exist, so asking first would cost a system call
+    on every write, and a cache of the folders made would go stale when a bucket is deleted."""
+    try:
+        return make()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return make()
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -71,8 +71,9 @@ class ObjectInfo:
     headers: dict[str, str] = field(default_factory=dict)
 
     def to_doc(self) -> dict[str, Any]:
-        """JSON-ready form for the data directory."""
-        return asdict(self)
+        """JSON-ready form for the data directory (its fields are plain values: no deep copy needed,
+        and ``asdict``'s took a fifth of a small PUT)."""
+        return {**vars(self), "user_meta": dict(self.user_meta), "headers": dict(self.headers)}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ObjectInfo:

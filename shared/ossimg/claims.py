@@ -15,11 +15,13 @@ its IMG calls. It lives beside the source, in the source's bucket, so that every
 in the same place whatever rules matched (a trigger's event carries the uploader's content type, a
 backfill's record does not) and whichever variants could be planned.
 
-A claim lives as long as its owner's invocation can (its TTL, kept in the claim); the owner deletes
-it when done. A claim older than its TTL, by OSS's own clock (the answer's ``Date`` minus the
-claim's ``Last-Modified``), belongs to an instance that died: it is taken over. Two retries racing
-for one dead claim may both make a variant: the output is the same either way. Each claim carries
-its taker's token, so a claim whose creation was retried after its answer was lost is known as ours.
+A claim lives as long as its owner's invocation can (its TTL, kept in the claim): until FC ends
+that invocation, not just until the function's own earlier deadline, since a call made before the
+deadline may still be running after it. The owner deletes it when done. A claim older than its TTL,
+by OSS's own clock (the answer's ``Date`` minus the claim's ``Last-Modified``), belongs to an
+instance that died: it is taken over. Two retries racing for one dead claim may both make a
+variant: the output is the same either way. Each claim carries its taker's token, so a claim whose
+creation was retried after its answer was lost is known as ours.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def acquire(
     """Take ``claim``, waiting while a live one is held elsewhere (unless not ``patient``: then BUSY at
     once, for a later patient try with the same ``token``). Raises OssCallError."""
     token = token or new_token()
-    meta = {CLAIM: claim.source, TTL: f"{max(1.0, ex.deadline.remaining()):.0f}", OWNER: token}
+    meta = {CLAIM: claim.source, TTL: str(_lifetime(ex)), OWNER: token}
     give_up = ex.deadline.remaining() * (1 - WAIT_SHARE)
     pause = 0.05
     while True:
@@ -109,6 +111,12 @@ def acquire(
             return Outcome.BUSY
         sleep(pause)
         pause = min(pause * 2, 1.0)
+
+
+def _lifetime(ex: Execution) -> int:
+    """The TTL a claim taken now gets: the whole seconds until FC ends the invocation, and one more,
+    as OSS dates the claim (``Last-Modified``) and its own answers (``Date``) to the second."""
+    return max(1, math.ceil(ex.deadline.lifetime())) + 1
 
 
 def _ttl(meta: dict[str, str]) -> float:

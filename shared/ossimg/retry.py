@@ -20,19 +20,26 @@ def is_transient(status: int, code: str) -> bool:
 
 
 class Deadline(NamedTuple):
-    """The moment by which this invocation must have answered, on the monotonic clock."""
+    """The moment by which this invocation must have answered, on the monotonic clock, and the
+    ``grace`` FC gives it beyond that moment before it ends the invocation (the margin kept for
+    answering: a call made before the deadline may still be running in it)."""
 
     at: float
     clock: Callable[[], float] = time.monotonic
+    grace: float = 0.0
 
     @classmethod
-    def after(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Deadline:
-        """A deadline ``seconds`` from now."""
-        return cls(clock() + seconds, clock)
+    def after(cls, seconds: float, clock: Callable[[], float] = time.monotonic, grace: float = 0.0) -> Deadline:
+        """A deadline ``seconds`` from now, with ``grace`` seconds more before FC ends the invocation."""
+        return cls(clock() + seconds, clock, grace)
 
     def remaining(self) -> float:
         """Seconds left (negative once passed)."""
         return self.at - self.clock()
+
+    def lifetime(self) -> float:
+        """Seconds until FC ends this invocation, whatever it is doing then."""
+        return self.remaining() + self.grace
 
 
 class Backoff:

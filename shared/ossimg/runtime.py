@@ -88,9 +88,11 @@ def initialize(context: FcContext, stream: TextIO | None = None) -> None:
 
 
 def deadline_of(context: Any) -> Deadline:
-    """When this invocation must answer: FC's timeout for the function, less a safety margin."""
+    """When this invocation must answer: FC's timeout for the function, less a safety margin, in
+    which FC still lets it run."""
     timeout = float(getattr(getattr(context, "function", None), "timeout", 0) or DEFAULT_TIMEOUT)
-    return Deadline.after(timeout - min(5.0, timeout * 0.1))
+    margin = min(5.0, timeout * 0.1)
+    return Deadline.after(timeout - margin, grace=margin)
 
 
 def handle(event: bytes | str, context: FcContext, stream: TextIO | None = None) -> str:

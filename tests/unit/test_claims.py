@@ -6,9 +6,11 @@ the cases the emulator cannot stage, such as an answer lost after OSS carried th
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from ossimg import claims
+from ossimg import claims, runtime
 from ossimg.errors import OssCallError
 from ossimg.oss import Stat
 from ossimg.pipeline import Execution
@@ -78,6 +80,20 @@ def test_a_claim_whose_ttl_ossimg_could_not_have_written_has_none_left(bucket, t
     bucket.objects[CLAIM.bucket, CLAIM.key] = {claims.CLAIM: CLAIM.source, claims.TTL: ttl, claims.OWNER: "other"}
     bucket.age = 700.0
     assert claims.acquire(execution(bucket), CLAIM, [0], sleep=lambda _: None) is claims.Outcome.OWNED
+
+
+@pytest.mark.parametrize("timeout", [60, 600, 10, 3])  # FC's timeout for the function, in seconds
+def test_a_claim_lives_until_fc_ends_the_invocation_not_just_until_its_own_deadline(bucket, timeout):
+    # The function answers by its own deadline, a margin before FC's timeout, but an IMG call made
+    # just before that deadline may still run until FC ends the invocation: a claim that expired
+    # earlier could be taken over while its owner is still making a variant. OSS dates objects to
+    # the second, hence the second more allowed.
+    context = SimpleNamespace(function=SimpleNamespace(timeout=timeout))
+    ex = Execution(bucket, runtime.deadline_of(context))  # type: ignore[arg-type]
+    assert ex.deadline.remaining() < timeout  # the function's own deadline comes first
+    assert claims.acquire(ex, CLAIM, [0]) is claims.Outcome.OWNED
+    ttl = float(bucket.objects[CLAIM.bucket, CLAIM.key][claims.TTL])
+    assert timeout <= ttl <= timeout + 2
 
 
 @pytest.mark.parametrize(

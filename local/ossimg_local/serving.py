@@ -14,6 +14,7 @@ from firing) shut everyone else out. Here:
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time
 from typing import Any
@@ -139,6 +140,9 @@ class ThreadedServer:
             connection_limit=connections or connection_limit(),
             clear_untrusted_proxy_headers=True,
         )
+        # Requests beyond the worker threads wait their turn, as on a busy OSS; waitress would log
+        # "Task queue depth is N" for each one, a line per request under make up's load.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         self._server.header_timeout = header_timeout
         self._server.channel_class = ExactHeaderNamesChannel if exact_header_names else GuardedChannel
         self._thread = threading.Thread(target=self._server.run, name=f"{ident or 'wsgi'}-server", daemon=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import logging
 import os
 import re
 import signal
@@ -206,7 +205,6 @@ def _fc_runs(backend: Backend, api: FcApi, endpoint: str, fc_endpoint: str, keys
 
 
 def main() -> None:
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "Task queue depth is 3": the load, not news
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--objects", type=int, default=300, help="photos per side of the throughput comparison")
     parser.add_argument("--fc-objects", type=int, default=10_000, help="photos of the --via fc run (0: skip it)")

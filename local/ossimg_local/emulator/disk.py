@@ -22,7 +22,7 @@ T = TypeVar("T")
 
 
 class Disk:
-    """A data directory: ``tmp/`` for writes in flight, ``blobs/`` for object bytes."""
+    """A data directory: ``tmp/`` for metadata writes in flight, ``blobs/`` for object bytes."""
 
     def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = root
@@ -33,7 +33,8 @@ class Disk:
             folder.mkdir(parents=True, exist_ok=True)
 
     def recover(self) -> None:
-        """Drop writes a crash left half-done: nothing in ``tmp/`` was ever acknowledged."""
+        """Drop metadata writes a crash left half-done: nothing in ``tmp/`` was ever acknowledged.
+        (A blob a crash left half-written is one no metadata points to: the store sweeps those.)"""
         for leftover in self.tmp.iterdir():
             leftover.unlink(missing_ok=True)
 

@@ -6,11 +6,11 @@ Layout of the data directory::
     buckets/<bucket>/objects/<sha256(key)>.json     ObjectInfo (points to a blob)
     buckets/<bucket>/uploads/<upload id>/...        multipart uploads in progress (see multipart.py)
     blobs/<xx>/<blob id>                            object bytes, written once, never modified
-    tmp/                                            writes in flight; emptied at start
+    tmp/                                            metadata writes in flight; emptied at start
 
 An object becomes visible when its metadata file is renamed into place, after its blob is durable,
 so a crash at any point leaves either the old object or the new one, never a mix. Blobs no metadata
-points to (a crash between the two renames) are swept at start.
+points to (a crash before the rename, or mid-way through writing the blob) are swept at start.
 
 Concurrent requests on one key see what OSS would show them: the old object, the new one, or
 NoSuchKey. A blob is deleted only under the store's lock, and readers open it under the same lock

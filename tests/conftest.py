@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # A run started in the background (``make test &``, a job runner) inherits Ctrl-C ignored, and so
+    # would every ``ossimg`` process the tests start: the tests that stop one with SIGINT, as Ctrl-C
+    # does, would find it deaf. A handler here is reset to the default in each child, as in a terminal.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     if config.getoption("--cloud"):
         missing = [name for name in CLOUD_VARIABLES if not os.environ.get(name)]
         if missing:

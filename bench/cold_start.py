@@ -197,7 +197,12 @@ def report(rows: dict[str, list[float]], title: str) -> None:
 def paired(values: list[float], baseline: list[float]) -> float:
     """The median of each round's ratio: a round's figures ran back to back, so load that comes and
     goes on the machine (2 shared cores) weighs on both sides of each ratio alike."""
-    return median([v / b for v, b in zip(values, baseline, strict=True)])
+    return median(ratios(values, baseline))
+
+
+def ratios(values: list[float], baseline: list[float]) -> list[float]:
+    """Each round's own ratio."""
+    return [v / b for v, b in zip(values, baseline, strict=True)]
 
 
 def spread(values: list[float], baseline: list[float]) -> str:
@@ -205,7 +210,7 @@ def spread(values: list[float], baseline: list[float]) -> str:
     work on the machine comes and goes (from 1.06 to 1.28 for (a) over 35 rounds on 2 shared cores)."""
     if len(values) < 2:
         return ""
-    low, _, high = statistics.quantiles([v / b for v, b in zip(values, baseline, strict=True)], n=4)
+    low, _, high = statistics.quantiles(ratios(values, baseline), n=4)
     return f" [middle half {low:.2f}-{high:.2f}]"
 
 

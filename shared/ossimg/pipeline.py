@@ -245,8 +245,8 @@ class _Claims:
     def __exit__(self, *exc: object) -> None:
         self.takers.shutdown()
         for claim, taken in self.early.items():
-            if claim not in self.handed and taken.exception() is None:
-                _release(self.ex, taken.result())
+            if claim not in self.handed:
+                _give_back(self.ex, taken)
 
     def start(self, claim: claims.Claim | None) -> None:
         """Try to take ``claim`` now, once (a claim tried already is not tried again)."""
@@ -277,8 +277,7 @@ class _Claims:
                 claim, items = tried[early]
                 if not items:
                     self.handed.add(claim)
-                    if early.exception() is None:
-                        self.takers.submit(_release, self.ex, early.result())
+                    self.takers.submit(_give_back, self.ex, early)
                 elif (guard := early.result()).busy:
                     later.append(self._wait_then_queue(pool, claim, items))
                 else:
@@ -329,6 +328,12 @@ def _queue(
 def _release(ex: Execution, guard: Guard) -> None:
     if guard.claim:
         claims.release(ex, guard.claim)
+
+
+def _give_back(ex: Execution, taken: Future[Guard]) -> None:
+    """Release what an early try took, once it has ended (a try that failed took nothing)."""
+    if taken.exception() is None:
+        _release(ex, taken.result())
 
 
 def _take(ex: Execution, claim: claims.Claim, token: str, patient: bool) -> Guard:
